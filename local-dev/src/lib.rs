@@ -1,0 +1,132 @@
+//! local-dev: the whole service in one process, standing in for API Gateway.
+//!
+//! - REST: the same routers the Lambda functions serve (`shared::http::app`).
+//! - WebSocket: [`shim`] turns each socket into the `$connect` / `$default` / `$disconnect`
+//!   events API Gateway would send and calls the same `shared::realtime` handlers, enforcing
+//!   API Gateway's limits (32 KB frames, 10 min idle, 2 h lifetime).
+//! - Management API: [`management`] serves `POST/GET/DELETE /@connections/{id}`, so the
+//!   handlers post with the real AWS SDK client, as in AWS.
+//! - The SPA: [`spa`] serves `frontend/dist` and its `config.json`.
+//!
+//! Nothing here decides chat behaviour; that is `shared`'s job.
+
+pub mod management;
+pub mod shim;
+pub mod spa;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::routing::{get, post};
+use tower::ServiceExt as _;
+use tower_http::trace::TraceLayer;
+
+use shared::config::Config;
+use shared::realtime::Broadcaster;
+use shared::{AppState, db};
+
+/// API Gateway's WebSocket limits, overridable so tests need not wait ten minutes.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub idle_timeout: Duration,
+    pub max_lifetime: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { idle_timeout: shared::realtime::IDLE_TIMEOUT, max_lifetime: shared::realtime::MAX_CONNECTION_LIFETIME }
+    }
+}
+
+pub struct Options {
+    pub config: Config,
+    pub frontend_dist: PathBuf,
+    pub limits: Limits,
+}
+
+/// A bound, migrated, ready-to-serve local-dev.
+pub struct LocalDev {
+    pub listener: tokio::net::TcpListener,
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub router: Router,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: String, source: std::io::Error },
+    #[error(transparent)]
+    State(#[from] shared::state::StartupError),
+    #[error("cannot prepare the database ({url}): {source}")]
+    Database { url: String, source: shared::Error },
+}
+
+/// Binds `addr`, applies migrations, clears connection rows a previous run of this address
+/// left behind (a crash skips `$disconnect`), and assembles the router.
+pub async fn start(addr: &str, mut options: Options) -> Result<LocalDev, StartError> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Bind { addr: addr.to_string(), source })?;
+    let local = listener.local_addr().map_err(|source| StartError::Bind { addr: addr.to_string(), source })?;
+    // The management API is this process: handlers reach sockets through our own address.
+    let reachable = if local.ip().is_unspecified() { SocketAddr::from(([127, 0, 0, 1], local.port())) } else { local };
+    let endpoint = format!("http://{reachable}");
+    if let Some(configured) = &options.config.websocket_api_endpoint
+        && configured != &endpoint
+    {
+        tracing::warn!(%configured, %endpoint, "WEBSOCKET_API_ENDPOINT is ignored by local-dev: it is its own management API");
+    }
+    options.config.websocket_api_endpoint = Some(endpoint.clone());
+
+    let url = options.config.database_url_redacted();
+    let state = AppState::new(options.config, Broadcaster::local())?;
+    let db_error = |source| StartError::Database { url: url.clone(), source };
+    state.db.migrate().await.map_err(db_error)?;
+    let removed = db::connections::delete_by_endpoint(&state.db.pool, &endpoint).await.map_err(db_error)?;
+    if removed > 0 {
+        tracing::info!(removed, "cleared connections left by an earlier run");
+    }
+
+    let router = router(state.clone(), options.frontend_dist, options.limits);
+    Ok(LocalDev { listener, addr: local, state, router })
+}
+
+/// local-dev's routes: the shim and management API first, then `/api/*` to the REST app and
+/// everything else to the SPA.
+pub fn router(state: AppState, frontend_dist: PathBuf, limits: Limits) -> Router {
+    let sockets = shim::Sockets::new(state.clone(), limits);
+    let rest = shared::http::app(state);
+    let spa = spa::service(frontend_dist);
+    let local = Router::new()
+        .route("/ws", get(shim::upgrade))
+        .route("/ws/rooms/{id}", get(shim::upgrade_alias))
+        .route(
+            "/@connections/{id}",
+            post(management::post_to_connection).get(management::get_connection).delete(management::delete_connection),
+        )
+        .with_state(sockets)
+        .layer(TraceLayer::new_for_http());
+    local.fallback_service(tower::service_fn(move |request: Request| {
+        let (rest, spa) = (rest.clone(), spa.clone());
+        async move {
+            if request.uri().path().starts_with("/api/") || request.uri().path() == "/api" {
+                rest.oneshot(request).await
+            } else {
+                spa.oneshot(request).await
+            }
+        }
+    }))
+}
+
+impl LocalDev {
+    /// Serves until `shutdown` resolves.
+    pub async fn serve(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}

@@ -1,0 +1,106 @@
+//! `local-dev`: the whole chat service in one process (see the crate docs in lib.rs).
+//!
+//! `local-dev` serves; `local-dev migrate` applies the migrations to `DATABASE_URL` and exits
+//! (the documented way to migrate an RDS database by hand).
+
+use std::path::PathBuf;
+
+use shared::config::{Config, Profile};
+use tracing_subscriber::EnvFilter;
+
+const USAGE: &str = "usage: local-dev [migrate]
+
+  (no argument)  serve the REST API, the WebSocket shim and the SPA on HOST:PORT
+  migrate        apply the database migrations to DATABASE_URL and exit
+
+Configuration comes from environment variables (and a .env file): see README.md.";
+
+#[tokio::main]
+async fn main() {
+    let _ = dotenvy::dotenv();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,sqlx=warn")))
+        .with_writer(std::io::stderr)
+        .init();
+
+    let command = std::env::args().nth(1);
+    let config = match Config::from_env(Profile::LocalDev).await {
+        Ok(config) => config,
+        Err(e) => exit(&e),
+    };
+    match command.as_deref() {
+        None => serve(config).await,
+        Some("migrate") => migrate(config).await,
+        Some("-h" | "--help" | "help") => println!("{USAGE}"),
+        Some(other) => exit(&format!("unknown command '{other}'\n\n{USAGE}")),
+    }
+}
+
+fn exit(message: &dyn std::fmt::Display) -> ! {
+    eprintln!("local-dev: {message}");
+    std::process::exit(1)
+}
+
+async fn migrate(config: Config) {
+    let url = config.database_url_redacted();
+    let db = shared::db::Db::connect_lazy(&config).unwrap_or_else(|e| exit(&e));
+    match db.migrate().await {
+        Ok(()) => println!("migrations applied to {url}"),
+        Err(e) => exit(&format!("migrating {url} failed: {e}")),
+    }
+}
+
+async fn serve(config: Config) {
+    let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".into());
+    let port = match std::env::var("PORT") {
+        Ok(p) => p.parse::<u16>().unwrap_or_else(|_| exit(&format!("configuration error: PORT: '{p}' is not a port number"))),
+        Err(_) => 8787,
+    };
+    if config.jwt_secret_is_dev_default {
+        tracing::warn!("JWT_SECRET is not set: signing tokens with local-dev's built-in key. Never use it in production.");
+    }
+    let limits = local_dev::Limits {
+        idle_timeout: seconds("LOCAL_WS_IDLE_TIMEOUT_SECONDS").unwrap_or(local_dev::Limits::default().idle_timeout),
+        max_lifetime: seconds("LOCAL_WS_MAX_LIFETIME_SECONDS").unwrap_or(local_dev::Limits::default().max_lifetime),
+    };
+    let frontend_dist = std::env::var("FRONTEND_DIST").map(PathBuf::from).unwrap_or_else(|_| default_dist());
+    let database = config.database_url_redacted();
+    let options = local_dev::Options { config, frontend_dist, limits };
+    let app = local_dev::start(&format!("{host}:{port}"), options).await.unwrap_or_else(|e| exit(&e));
+    tracing::info!(database = %database, "database ready");
+    tracing::info!("local-dev listening on http://{}  (REST /api, WebSocket /ws, SPA /)", app.addr);
+    if let Err(e) = app.serve(shutdown_signal()).await {
+        exit(&e);
+    }
+}
+
+fn seconds(variable: &'static str) -> Option<std::time::Duration> {
+    let raw = std::env::var(variable).ok()?;
+    let secs: u64 = raw.parse().unwrap_or_else(|_| exit(&format!("configuration error: {variable}: '{raw}' is not a whole number")));
+    Some(std::time::Duration::from_secs(secs))
+}
+
+/// `frontend/dist` from the repository root, wherever `cargo run` was started.
+fn default_dist() -> PathBuf {
+    let from_cwd = PathBuf::from("frontend/dist");
+    if from_cwd.exists() {
+        return from_cwd;
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../frontend/dist")
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = terminate => {} }
+    tracing::info!("shutting down");
+}

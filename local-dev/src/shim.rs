@@ -1,0 +1,369 @@
+//! The WebSocket shim: what API Gateway's WebSocket API does in front of the handlers.
+//!
+//! For each socket it mints a connection id, sends `$connect` with the query string and
+//! headers (a non-200 answer refuses the upgrade with that status), one `$default` event per
+//! text frame, and `$disconnect` on a close *and* on an abrupt drop. It enforces API Gateway's
+//! limits: a frame over 32 KB closes the socket with 1009; 10 minutes idle or 2 hours of life
+//! close it with 1001. Frames to the client arrive only through the management API
+//! ([`crate::management`]), as in AWS.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
+use axum::extract::{ConnectInfo, Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::{SinkExt as _, StreamExt as _};
+use serde_json::{Value, json};
+use shared::domain::Timestamp;
+use shared::{AppState, realtime};
+use tokio::sync::{Notify, mpsc};
+
+use crate::Limits;
+
+/// API Gateway's frame limit: a bigger frame closes the socket with 1009.
+pub const MAX_FRAME_BYTES: usize = 32 * 1024;
+const CLOSE_TOO_BIG: u16 = 1009;
+const CLOSE_GOING_AWAY: u16 = 1001;
+const CLOSE_NORMAL: u16 = 1000;
+/// Frames waiting for a slow client before posts to it start failing.
+const OUTBOX_CAPACITY: usize = 1024;
+const STAGE: &str = "local";
+
+#[derive(Debug)]
+pub enum Outbound {
+    Frame(Utf8Bytes),
+    Close(u16, &'static str),
+}
+
+/// Whether `$connect` has returned: API Gateway refuses posts to a connection before that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Connecting,
+    Open,
+}
+
+pub struct Socket {
+    pub phase: Phase,
+    pub outbox: mpsc::Sender<Outbound>,
+    pub closed: Arc<Notify>,
+    pub connected_at: Timestamp,
+    pub last_active: Arc<AtomicI64>,
+    pub source_ip: String,
+    pub user_agent: String,
+}
+
+/// The live sockets by connection id, shared by the shim and the management API.
+#[derive(Clone)]
+pub struct Sockets {
+    pub state: AppState,
+    pub limits: Limits,
+    pub by_id: Arc<Mutex<HashMap<String, Socket>>>,
+}
+
+impl Sockets {
+    pub fn new(state: AppState, limits: Limits) -> Self {
+        Sockets { state, limits, by_id: Arc::default() }
+    }
+
+    pub fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Socket>> {
+        self.by_id.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// An id shaped like API Gateway's (`L0SM9cOFvHcCIhw=`): 16 characters of base64.
+fn mint_connection_id() -> String {
+    use base64_alphabet::encode12;
+    encode12(uuid::Uuid::new_v4().as_bytes())
+}
+
+mod base64_alphabet {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    /// Standard base64 of the first 11 bytes, padded like API Gateway's ids.
+    pub fn encode12(bytes: &[u8; 16]) -> String {
+        let mut out = String::with_capacity(16);
+        for chunk in bytes[..11].chunks(3) {
+            let n = chunk.iter().enumerate().fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+            let chars = chunk.len() + 1;
+            for i in 0..chars {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            }
+        }
+        out.push('=');
+        out
+    }
+}
+
+/// `GET /ws?token=…&room_id=…`
+pub async fn upgrade(
+    State(sockets): State<Sockets>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let query = parse_query(query.as_deref().unwrap_or_default());
+    accept(sockets, peer, query, headers, ws).await
+}
+
+/// `GET /ws/rooms/{id}?token=…`: the seed's path, kept as an alias.
+pub async fn upgrade_alias(
+    State(sockets): State<Sockets>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(room): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let mut query = parse_query(query.as_deref().unwrap_or_default());
+    query.retain(|(k, _)| k != "room_id");
+    query.push(("room_id".into(), room));
+    accept(sockets, peer, query, headers, ws).await
+}
+
+fn parse_query(raw: &str) -> Vec<(String, String)> {
+    serde_urlencoded::from_str(raw).unwrap_or_default()
+}
+
+async fn accept(
+    sockets: Sockets,
+    peer: SocketAddr,
+    query: Vec<(String, String)>,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let Ok(ws) = ws else {
+        let body = json!({"error": {"code": "bad_request", "message": "expected a WebSocket upgrade"}});
+        return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
+    };
+    let connection_id = mint_connection_id();
+    let now = Timestamp::now();
+    let (outbox, inbox) = mpsc::channel(OUTBOX_CAPACITY);
+    let closed = Arc::new(Notify::new());
+    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    sockets.lock().insert(
+        connection_id.clone(),
+        Socket {
+            phase: Phase::Connecting,
+            outbox,
+            closed: closed.clone(),
+            connected_at: now,
+            last_active: Arc::new(AtomicI64::new(now.millis())),
+            source_ip: peer.ip().to_string(),
+            user_agent: user_agent.clone(),
+        },
+    );
+
+    let event = Event { sockets: &sockets, connection_id: &connection_id, peer, user_agent: &user_agent, connected_at: now };
+    let answer = realtime::on_connect(&sockets.state, &event.connect(&query, &headers)).await;
+    if answer.status_code != 200 {
+        sockets.lock().remove(&connection_id);
+        return refused(&answer);
+    }
+    if let Some(socket) = sockets.lock().get_mut(&connection_id) {
+        socket.phase = Phase::Open;
+    }
+    let owned = (user_agent, connection_id);
+    ws.max_message_size(1 << 20)
+        .on_upgrade(move |socket| run(sockets, owned.1, peer, owned.0, now, socket, inbox, closed))
+}
+
+fn refused(answer: &aws_lambda_events::apigw::ApiGatewayProxyResponse) -> Response {
+    let status = StatusCode::from_u16(answer.status_code as u16).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = match &answer.body {
+        Some(aws_lambda_events::encodings::Body::Text(text)) => text.clone(),
+        _ => String::new(),
+    };
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// Pumps one socket until it closes, then sends `$disconnect`.
+#[allow(clippy::too_many_arguments)]
+async fn run(
+    sockets: Sockets,
+    connection_id: String,
+    peer: SocketAddr,
+    user_agent: String,
+    connected_at: Timestamp,
+    socket: WebSocket,
+    mut inbox: mpsc::Receiver<Outbound>,
+    closed: Arc<Notify>,
+) {
+    let (mut sink, mut stream) = socket.split();
+    let writer_closed = closed.clone();
+    let writer = tokio::spawn(async move {
+        while let Some(outbound) = inbox.recv().await {
+            match outbound {
+                Outbound::Frame(text) => {
+                    if sink.send(Message::Text(text)).await.is_err() {
+                        break;
+                    }
+                }
+                Outbound::Close(code, reason) => {
+                    let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+                    break;
+                }
+            }
+        }
+        writer_closed.notify_one();
+    });
+
+    let last_active = sockets.lock().get(&connection_id).map(|s| s.last_active.clone()).unwrap_or_default();
+    let event = Event { sockets: &sockets, connection_id: &connection_id, peer, user_agent: &user_agent, connected_at };
+    let lifetime_ends = tokio::time::Instant::now() + sockets.limits.max_lifetime;
+    let (code, reason) = loop {
+        let idle_for = Timestamp::now().millis() - last_active.load(Ordering::Relaxed);
+        let idle_left = sockets.limits.idle_timeout.saturating_sub(std::time::Duration::from_millis(idle_for.max(0) as u64));
+        let deadline = lifetime_ends.min(tokio::time::Instant::now() + idle_left);
+        tokio::select! {
+            frame = stream.next() => match frame {
+                Some(Ok(Message::Text(text))) => {
+                    if text.len() > MAX_FRAME_BYTES {
+                        close_from_server(&sockets, &connection_id, CLOSE_TOO_BIG, "Message too big");
+                        break (CLOSE_TOO_BIG, "Message too big");
+                    }
+                    last_active.store(Timestamp::now().millis(), Ordering::Relaxed);
+                    realtime::on_message(&sockets.state, &event.message(text.as_str())).await;
+                }
+                Some(Ok(Message::Binary(bytes))) => {
+                    if bytes.len() > MAX_FRAME_BYTES {
+                        close_from_server(&sockets, &connection_id, CLOSE_TOO_BIG, "Message too big");
+                        break (CLOSE_TOO_BIG, "Message too big");
+                    }
+                    last_active.store(Timestamp::now().millis(), Ordering::Relaxed);
+                    realtime::on_message(&sockets.state, &event.message(&String::from_utf8_lossy(&bytes))).await;
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Ok(Message::Close(frame))) => {
+                    break frame.map_or((1005, "Client closed"), |f| (f.code, "Client closed"));
+                }
+                // An abrupt drop: no close frame, the TCP connection is just gone.
+                Some(Err(_)) | None => break (1006, "Connection lost"),
+            },
+            () = tokio::time::sleep_until(deadline) => {
+                let idle = tokio::time::Instant::now() < lifetime_ends;
+                let reason = if idle { "Idle timeout" } else { "Connection lifetime exceeded" };
+                close_from_server(&sockets, &connection_id, CLOSE_GOING_AWAY, reason);
+                break (CLOSE_GOING_AWAY, reason);
+            }
+            () = closed.notified() => break (CLOSE_NORMAL, "Closed by the server"),
+        }
+    };
+    sockets.lock().remove(&connection_id);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), writer).await;
+    realtime::on_disconnect(&sockets.state, &event.disconnect(code, reason)).await;
+}
+
+/// Queues a close frame; the writer sends it and the socket's loop ends.
+pub fn close_from_server(sockets: &Sockets, connection_id: &str, code: u16, reason: &'static str) {
+    if let Some(socket) = sockets.lock().get(connection_id) {
+        let _ = socket.outbox.try_send(Outbound::Close(code, reason));
+    }
+}
+
+/// Builds the events API Gateway sends, as JSON in AWS's shape, then parses them into the
+/// `aws_lambda_events` type the handlers take (so a shape error shows here, not in AWS).
+struct Event<'a> {
+    sockets: &'a Sockets,
+    connection_id: &'a str,
+    peer: SocketAddr,
+    user_agent: &'a str,
+    connected_at: Timestamp,
+}
+
+impl Event<'_> {
+    fn context(&self, route_key: &str, event_type: &str) -> Value {
+        let now = Timestamp::now();
+        let endpoint = self.sockets.state.config.websocket_api_endpoint.clone().unwrap_or_default();
+        let domain = endpoint.trim_start_matches("http://").trim_start_matches("https://").to_string();
+        json!({
+            "routeKey": route_key,
+            "eventType": event_type,
+            "extendedRequestId": uuid::Uuid::new_v4().to_string(),
+            "requestTime": request_time(now),
+            "messageDirection": "IN",
+            "stage": STAGE,
+            "connectedAt": self.connected_at.millis(),
+            "requestTimeEpoch": now.millis(),
+            "identity": {"sourceIp": self.peer.ip().to_string(), "userAgent": self.user_agent},
+            "requestId": uuid::Uuid::new_v4().to_string(),
+            "domainName": domain,
+            "connectionId": self.connection_id,
+            "apiId": "local",
+        })
+    }
+
+    fn connect(&self, query: &[(String, String)], headers: &HeaderMap) -> ApiGatewayWebsocketProxyRequest {
+        let mut single = serde_json::Map::new();
+        let mut multi: HashMap<String, Vec<String>> = HashMap::new();
+        for (name, value) in headers {
+            let value = value.to_str().unwrap_or_default().to_string();
+            single.insert(name.as_str().to_string(), Value::String(value.clone()));
+            multi.entry(name.as_str().to_string()).or_default().push(value);
+        }
+        let mut query_single = serde_json::Map::new();
+        let mut query_multi: HashMap<String, Vec<String>> = HashMap::new();
+        for (k, v) in query {
+            query_single.insert(k.clone(), Value::String(v.clone()));
+            query_multi.entry(k.clone()).or_default().push(v.clone());
+        }
+        parse(json!({
+            "headers": single,
+            "multiValueHeaders": multi,
+            "queryStringParameters": query_single,
+            "multiValueQueryStringParameters": query_multi,
+            "requestContext": self.context("$connect", "CONNECT"),
+            "isBase64Encoded": false,
+        }))
+    }
+
+    fn message(&self, body: &str) -> ApiGatewayWebsocketProxyRequest {
+        let mut context = self.context("$default", "MESSAGE");
+        context["messageId"] = Value::String(uuid::Uuid::new_v4().simple().to_string()[..16].to_string());
+        parse(json!({ "requestContext": context, "body": body, "isBase64Encoded": false }))
+    }
+
+    fn disconnect(&self, code: u16, reason: &str) -> ApiGatewayWebsocketProxyRequest {
+        let mut context = self.context("$disconnect", "DISCONNECT");
+        context["disconnectStatusCode"] = json!(code);
+        context["disconnectReason"] = json!(reason);
+        parse(json!({
+            "headers": {"Host": context["domainName"].clone(), "x-api-key": "", "X-Forwarded-For": "", "x-restapi": ""},
+            "multiValueHeaders": {},
+            "requestContext": context,
+            "isBase64Encoded": false,
+        }))
+    }
+}
+
+fn parse(event: Value) -> ApiGatewayWebsocketProxyRequest {
+    serde_json::from_value(event).expect("the shim builds events in API Gateway's shape")
+}
+
+/// `26/Nov/2026:10:36:21 +0000`, API Gateway's `requestTime` format.
+fn request_time(now: Timestamp) -> String {
+    const FORMAT: &[time::format_description::BorrowedFormatItem<'_>] =
+        time::macros::format_description!("[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000");
+    time::OffsetDateTime::from_unix_timestamp(now.millis() / 1000)
+        .ok()
+        .and_then(|t| t.format(FORMAT).ok())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_ids_look_like_api_gateways() {
+        let id = mint_connection_id();
+        assert_eq!(id.len(), 16);
+        assert!(id.ends_with('='));
+        assert_ne!(id, mint_connection_id());
+    }
+}

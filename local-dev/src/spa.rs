@@ -1,0 +1,45 @@
+//! Serves the built SPA (`frontend/dist`) with an SPA fallback to `index.html`, plus the
+//! runtime `config.json`. Without a build it answers a short page that says how to make one.
+
+use std::path::PathBuf;
+
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use tower_http::services::{ServeDir, ServeFile};
+
+/// Empty values tell the SPA to use its own origin (`/api/…`, `ws://<host>/ws`).
+const SAME_ORIGIN_CONFIG: &str = r#"{"apiBaseUrl":"","wsUrl":""}"#;
+
+const NOT_BUILT: &str = r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Chat — SPA not built</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 4rem auto; line-height: 1.5">
+<h1>The chat SPA is not built yet</h1>
+<p>The API is running (<a href="/api/health">/api/health</a>, <a href="/api/openapi.json">/api/openapi.json</a>).
+To serve the web app here, build it once and reload this page:</p>
+<pre>cd frontend &amp;&amp; npm ci &amp;&amp; npm run build</pre>
+<p>local-dev serves <code>frontend/dist</code> (or the folder named by <code>FRONTEND_DIST</code>).</p>
+</body></html>"#;
+
+pub fn service(dist: PathBuf) -> Router {
+    let index = dist.join("index.html");
+    let config = dist.join("config.json");
+    let config_route = if config.is_file() {
+        get_service_file(config)
+    } else {
+        Router::new().route(
+            "/config.json",
+            get(|| async { ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-cache")], SAME_ORIGIN_CONFIG) }),
+        )
+    };
+    if !index.is_file() {
+        tracing::warn!(dist = %dist.display(), "no SPA build found; serving a how-to page at /");
+        return config_route.fallback(|| async { (StatusCode::OK, Html(NOT_BUILT)).into_response() });
+    }
+    config_route.fallback_service(ServeDir::new(dist).fallback(ServeFile::new(index)))
+}
+
+fn get_service_file(path: PathBuf) -> Router {
+    Router::new().route_service("/config.json", ServeFile::new(path))
+}

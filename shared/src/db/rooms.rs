@@ -1,0 +1,83 @@
+//! Queries on `rooms`.
+
+use sqlx::{Any, AnyConnection, Executor};
+
+use crate::domain::{RoomId, Timestamp, UserId, UserSummary};
+use crate::error::Result;
+
+/// A room as stored, before members are attached.
+#[derive(Debug, Clone)]
+pub struct RoomRow {
+    pub id: RoomId,
+    pub name: String,
+    pub created_by: UserSummary,
+    pub created_at: Timestamp,
+    pub last_message_at: Option<Timestamp>,
+}
+
+type Row = (i64, String, i64, String, i64, Option<i64>);
+
+/// The shared SELECT list, as a literal so queries stay `&'static str` (sqlx refuses built strings).
+macro_rules! select_rooms {
+    () => {
+        "SELECT r.id, r.name, u.id, u.username, r.created_at, r.last_message_at \
+                      FROM rooms r JOIN users u ON u.id = r.created_by"
+    };
+}
+
+fn from_row((id, name, creator_id, creator_name, created_at, last_message_at): Row) -> RoomRow {
+    RoomRow {
+        id: RoomId(id),
+        name,
+        created_by: UserSummary { id: UserId(creator_id), username: creator_name },
+        created_at: Timestamp(created_at),
+        last_message_at: last_message_at.map(Timestamp),
+    }
+}
+
+/// Inserts a room; a taken name surfaces as a unique violation for the caller to map.
+pub async fn insert(
+    conn: &mut AnyConnection,
+    name: &str,
+    name_key: &str,
+    created_by: UserId,
+    now: Timestamp,
+) -> std::result::Result<RoomId, sqlx::Error> {
+    let done = sqlx::query("INSERT INTO rooms (name, name_key, created_by, created_at) VALUES (?, ?, ?, ?)")
+        .bind(name)
+        .bind(name_key)
+        .bind(created_by.0)
+        .bind(now.millis())
+        .execute(&mut *conn)
+        .await?;
+    Ok(RoomId(super::inserted_id(conn, done).await?))
+}
+
+pub async fn find<'c>(ex: impl Executor<'c, Database = Any>, id: RoomId) -> Result<Option<RoomRow>> {
+    let row: Option<Row> = sqlx::query_as(concat!(select_rooms!(), " WHERE r.id = ?")).bind(id.0).fetch_optional(ex).await?;
+    Ok(row.map(from_row))
+}
+
+/// Every room, newest activity (last message, else creation) first.
+pub async fn list<'c>(ex: impl Executor<'c, Database = Any>) -> Result<Vec<RoomRow>> {
+    let rows: Vec<Row> = sqlx::query_as(concat!(select_rooms!(), " ORDER BY COALESCE(r.last_message_at, r.created_at) DESC, r.id DESC"))
+    .fetch_all(ex)
+    .await?;
+    Ok(rows.into_iter().map(from_row).collect())
+}
+
+/// Records that a message is being posted now. Run first in the posting transaction: the row
+/// lock it takes serialises the room's writers, so message ids are committed in id order and a
+/// client catching up with `after=<id>` cannot miss a message committed late with a lower id.
+/// Returns false when the room does not exist.
+pub async fn touch_last_message<'c>(ex: impl Executor<'c, Database = Any>, id: RoomId, now: Timestamp) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE rooms SET last_message_at = CASE WHEN last_message_at IS NULL OR last_message_at < ? THEN ? ELSE last_message_at END WHERE id = ?",
+    )
+    .bind(now.millis())
+    .bind(now.millis())
+    .bind(id.0)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

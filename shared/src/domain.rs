@@ -1,0 +1,343 @@
+//! Domain nouns and the validated inputs of API.md's field rules. A value of `Username`,
+//! `RoomName`, `MessageContent`… has passed its rule, so nothing invalid reaches `db/`.
+//! Wire types serialize exactly as API.md spells them.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::{Error, Result};
+
+macro_rules! id_type {
+    ($($name:ident),*) => {$(
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { self.0.fmt(f) }
+        }
+    )*};
+}
+id_type!(UserId, RoomId, MessageId);
+
+/// Milliseconds since the Unix epoch, stored as BIGINT in both databases (portable, sortable)
+/// and written on the wire as RFC 3339 UTC with millisecond precision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    pub fn now() -> Self {
+        let since_epoch = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        Timestamp(since_epoch.as_millis() as i64)
+    }
+
+    pub fn millis(self) -> i64 {
+        self.0
+    }
+
+    pub fn rfc3339(self) -> String {
+        const FORMAT: &[time::format_description::BorrowedFormatItem<'_>] = time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+        );
+        time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000)
+            .ok()
+            .and_then(|t| t.format(FORMAT).ok())
+            .unwrap_or_else(|| "1970-01-01T00:00:00.000Z".into())
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.rfc3339())
+    }
+}
+
+impl utoipa::PartialSchema for Timestamp {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::DateTime)))
+            .examples(["2026-11-23T20:31:07.123Z"])
+            .into()
+    }
+}
+impl ToSchema for Timestamp {}
+
+// ---- validated inputs ----
+
+/// 3–32 characters of `[A-Za-z0-9_.-]`; unique case-insensitively (see [`Username::key`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(raw: &str) -> Result<Self> {
+        let ok_chars = raw.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        let len = raw.chars().count();
+        if !(3..=32).contains(&len) || !ok_chars {
+            return Err(Error::validation(
+                "username",
+                "must be 3–32 characters of letters, digits, '_', '.' or '-'",
+            ));
+        }
+        Ok(Username(raw.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The case-folded form the unique index is on.
+    pub fn key(&self) -> String {
+        self.0.to_ascii_lowercase()
+    }
+}
+
+/// 8–128 characters. Its bytes are never truncated: see `auth::PasswordHasher`.
+pub struct Password(secrecy::SecretString);
+
+impl Password {
+    pub fn parse(raw: &str) -> Result<Self> {
+        let len = raw.chars().count();
+        if !(8..=128).contains(&len) {
+            return Err(Error::validation("password", "must be 8–128 characters"));
+        }
+        Ok(Password(secrecy::SecretString::from(raw)))
+    }
+
+    pub fn expose(&self) -> &str {
+        use secrecy::ExposeSecret;
+        self.0.expose_secret()
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(…)")
+    }
+}
+
+/// 1–64 characters after trimming, no control characters; unique case-insensitively.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomName(String);
+
+impl RoomName {
+    pub fn parse(raw: &str) -> Result<Self> {
+        let name = raw.trim();
+        let len = name.chars().count();
+        if len == 0 {
+            return Err(Error::validation("name", "must not be empty"));
+        }
+        if len > 64 {
+            return Err(Error::validation("name", "must be at most 64 characters"));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(Error::validation("name", "must not contain control characters"));
+        }
+        Ok(RoomName(name.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The case-folded form the unique index is on (Unicode-aware, unlike SQL's collations).
+    pub fn key(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+
+/// 1–4000 Unicode scalar values after trimming, no NUL. Stored trimmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageContent(String);
+
+impl MessageContent {
+    pub fn parse(raw: &str) -> Result<Self> {
+        let content = raw.trim();
+        if content.is_empty() {
+            return Err(Error::validation("content", "must not be empty"));
+        }
+        if content.chars().count() > MAX_MESSAGE_CHARS {
+            return Err(Error::validation("content", "must be at most 4000 characters"));
+        }
+        if content.contains('\0') {
+            return Err(Error::validation("content", "must not contain NUL characters"));
+        }
+        Ok(MessageContent(content.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// 1–64 characters of `[A-Za-z0-9_-]`: the sender's idempotency key for a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientId(String);
+
+impl ClientId {
+    pub fn parse(raw: &str) -> Result<Self> {
+        let len = raw.len();
+        if !(1..=64).contains(&len) || !raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+            return Err(Error::validation("client_id", "must be 1–64 characters of letters, digits, '_' or '-'"));
+        }
+        Ok(ClientId(raw.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Page size of message listings: 1–100, default 50.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageLimit(pub u32);
+
+impl PageLimit {
+    pub const DEFAULT: PageLimit = PageLimit(50);
+
+    pub fn parse(raw: Option<i64>) -> Result<Self> {
+        match raw {
+            None => Ok(Self::DEFAULT),
+            Some(n @ 1..=100) => Ok(PageLimit(n as u32)),
+            Some(_) => Err(Error::validation("limit", "must be between 1 and 100")),
+        }
+    }
+}
+
+/// Which page of a room's history: the newest, the one before an id, or the one after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageCursor {
+    Newest,
+    Before(MessageId),
+    After(MessageId),
+}
+
+impl PageCursor {
+    pub fn parse(before: Option<i64>, after: Option<i64>) -> Result<Self> {
+        match (before, after) {
+            (Some(_), Some(_)) => Err(Error::validation("before", "cannot be combined with after")),
+            (Some(b), None) if b < 1 => Err(Error::validation("before", "must be a positive message id")),
+            (None, Some(a)) if a < 0 => Err(Error::validation("after", "must be a message id (0 or more)")),
+            (Some(b), None) => Ok(PageCursor::Before(MessageId(b))),
+            (None, Some(a)) => Ok(PageCursor::After(MessageId(a))),
+            (None, None) => Ok(PageCursor::Newest),
+        }
+    }
+}
+
+// ---- wire types (API.md) ----
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, ToSchema)]
+pub struct UserSummary {
+    pub id: UserId,
+    pub username: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Room {
+    pub id: RoomId,
+    pub name: String,
+    pub created_by: UserSummary,
+    pub created_at: Timestamp,
+    pub member_count: u64,
+    pub members: Vec<UserSummary>,
+    pub is_member: bool,
+    pub last_message_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Message {
+    pub id: MessageId,
+    pub room_id: RoomId,
+    pub sender: UserSummary,
+    pub content: String,
+    pub created_at: Timestamp,
+    pub client_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MessagePage {
+    pub messages: Vec<Message>,
+    pub has_more: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_rfc3339_utc_with_milliseconds() {
+        assert_eq!(Timestamp(1_795_120_267_123).rfc3339(), "2026-11-20T17:51:07.123Z");
+        assert_eq!(Timestamp(0).rfc3339(), "1970-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn usernames_follow_the_rule() {
+        assert!(Username::parse("ab").is_err());
+        assert!(Username::parse("abc").is_ok());
+        assert!(Username::parse(&"a".repeat(32)).is_ok());
+        assert!(Username::parse(&"a".repeat(33)).is_err());
+        assert!(Username::parse("with space").is_err());
+        assert!(Username::parse("émile").is_err());
+        assert_eq!(Username::parse("Alice.B-c_1").unwrap().key(), "alice.b-c_1");
+    }
+
+    #[test]
+    fn passwords_count_characters_not_bytes() {
+        assert!(Password::parse("1234567").is_err());
+        assert!(Password::parse("12345678").is_ok());
+        assert!(Password::parse(&"é".repeat(128)).is_ok());
+        assert!(Password::parse(&"x".repeat(129)).is_err());
+        assert_eq!(format!("{:?}", Password::parse("12345678").unwrap()), "Password(…)");
+    }
+
+    #[test]
+    fn room_names_are_trimmed_and_free_of_control_characters() {
+        assert_eq!(RoomName::parse("  general  ").unwrap().as_str(), "general");
+        assert!(RoomName::parse("   ").is_err());
+        assert!(RoomName::parse("tab\there").is_err());
+        assert!(RoomName::parse(&"ü".repeat(64)).is_ok());
+        assert!(RoomName::parse(&"ü".repeat(65)).is_err());
+        assert_eq!(RoomName::parse("ÜBER").unwrap().key(), "über");
+    }
+
+    #[test]
+    fn message_content_counts_unicode_scalars_after_trimming() {
+        assert!(MessageContent::parse(" \n ").is_err());
+        assert!(MessageContent::parse(&"😀".repeat(4000)).is_ok());
+        assert!(MessageContent::parse(&"😀".repeat(4001)).is_err());
+        assert_eq!(MessageContent::parse(&format!("  {}  ", "a".repeat(4000))).unwrap().as_str().len(), 4000);
+        assert!(MessageContent::parse("nul\0here").is_err());
+        assert!(MessageContent::parse("line one\nline two").is_ok());
+    }
+
+    #[test]
+    fn client_ids_follow_the_rule() {
+        assert!(ClientId::parse("").is_err());
+        assert!(ClientId::parse("abc-DEF_123").is_ok());
+        assert!(ClientId::parse(&"a".repeat(65)).is_err());
+        assert!(ClientId::parse("has space").is_err());
+    }
+
+    #[test]
+    fn page_parameters_are_checked() {
+        assert_eq!(PageLimit::parse(None).unwrap(), PageLimit(50));
+        assert!(PageLimit::parse(Some(0)).is_err());
+        assert!(PageLimit::parse(Some(101)).is_err());
+        assert_eq!(PageCursor::parse(Some(5), None).unwrap(), PageCursor::Before(MessageId(5)));
+        assert_eq!(PageCursor::parse(None, Some(0)).unwrap(), PageCursor::After(MessageId(0)));
+        assert!(PageCursor::parse(Some(5), Some(1)).is_err());
+        assert!(PageCursor::parse(Some(0), None).is_err());
+    }
+}

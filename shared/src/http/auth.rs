@@ -1,0 +1,54 @@
+//! `/api/auth/*`: register, login (JSON or OAuth2 password form), me.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use super::extract::{ApiJson, Credentials};
+use crate::accounts::{self, LoginResponse};
+use crate::auth::AuthUser;
+use crate::domain::User;
+use crate::error::{ErrorBody, Result};
+use crate::state::AppState;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/auth/register", post(register))
+        .route("/api/auth/login", post(login))
+        .route("/api/auth/me", get(me))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct RegisterRequest {
+    username: Option<String>,
+    password: Option<String>,
+}
+
+/// Create an account.
+#[utoipa::path(post, path = "/api/auth/register", tag = "auth", request_body = RegisterRequest,
+    responses((status = 201, body = User), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn register(State(state): State<AppState>, ApiJson(body): ApiJson<RegisterRequest>) -> Result<(StatusCode, Json<User>)> {
+    let username = body.username.ok_or_else(|| crate::Error::validation("username", "is required"))?;
+    let password = body.password.ok_or_else(|| crate::Error::validation("password", "is required"))?;
+    let user = accounts::register(&state, &username, &password).await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+/// Exchange a username and password for a bearer token. Accepts JSON or an OAuth2 password form.
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth",
+    request_body(content((RegisterRequest = "application/json"), (RegisterRequest = "application/x-www-form-urlencoded"))),
+    responses((status = 200, body = LoginResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+async fn login(State(state): State<AppState>, credentials: Credentials) -> Result<Json<LoginResponse>> {
+    Ok(Json(accounts::login(&state, &credentials.username, &credentials.password).await?))
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/auth/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = User), (status = 401, body = ErrorBody)))]
+async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<User>> {
+    Ok(Json(accounts::me(&state, &user).await?))
+}

@@ -1,0 +1,110 @@
+//! The REST side: one axum router per area (auth, rooms, messages) for the three Lambda
+//! functions, and [`app`] merging them for local-dev. Each router carries the same edges:
+//! health, OpenAPI, a JSON 404/405, the 64 KiB body limit, CORS, tracing and panic safety,
+//! so every answer — axum's own rejections included — speaks API.md's error body.
+
+mod auth;
+mod extract;
+mod messages;
+pub mod openapi;
+mod rooms;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Serialize;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::trace::TraceLayer;
+
+pub use extract::ApiJson;
+
+use crate::error::{Error, Result};
+use crate::state::AppState;
+
+/// The largest REST body accepted (API.md).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The auth function's router: register, login, me.
+pub fn auth_router(state: AppState) -> Router {
+    finish(auth::routes(), state)
+}
+
+/// The rooms function's router: list, create, read, join, leave.
+pub fn rooms_router(state: AppState) -> Router {
+    finish(rooms::routes(), state)
+}
+
+/// The messages function's router: history pages and posting.
+pub fn messages_router(state: AppState) -> Router {
+    finish(messages::routes(), state)
+}
+
+/// Every REST route in one router (local-dev, tests).
+pub fn app(state: AppState) -> Router {
+    finish(auth::routes().merge(rooms::routes()).merge(messages::routes()), state)
+}
+
+fn finish(routes: Router<AppState>, state: AppState) -> Router {
+    let cors = cors_layer(&state.config.cors_allowed_origins);
+    routes
+        .route("/api/health", get(health))
+        .route("/api/openapi.json", get(openapi::serve))
+        .fallback(|| async { Error::NotFound("no such route") })
+        .method_not_allowed_fallback(|| async { Error::MethodNotAllowed("method not allowed on this route") })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(reject_oversized_bodies))
+        .layer(CatchPanicLayer::custom(|_| Error::internal("handler panicked").into_response()))
+        .layer(TraceLayer::new_for_http())
+        .layer(cors)
+        .with_state(state)
+}
+
+/// Refuses a declared body over the limit before any handler runs (also on unknown routes);
+/// undeclared (chunked) bodies are cut by `DefaultBodyLimit` in the extractors.
+async fn reject_oversized_bodies(request: Request, next: Next) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+        return Error::PayloadTooLarge { limit: MAX_BODY_BYTES }.into_response();
+    }
+    next.run(request).await
+}
+
+fn cors_layer(origins: &[String]) -> CorsLayer {
+    let base = CorsLayer::new()
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .expose_headers([header::RETRY_AFTER])
+        .max_age(std::time::Duration::from_secs(600));
+    if origins.iter().any(|o| o == "*") {
+        base.allow_origin(AllowOrigin::any())
+    } else if origins.is_empty() {
+        // Same-origin only (local-dev serves the SPA itself; API Gateway can add CORS on its own).
+        CorsLayer::new()
+    } else {
+        base.allow_origin(AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok())))
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok`
+    status: &'static str,
+    /// `ok`
+    database: &'static str,
+}
+
+/// Liveness and database reachability.
+#[utoipa::path(get, path = "/api/health", tag = "health",
+    responses((status = 200, body = Health), (status = 503, description = "database unreachable", body = crate::error::ErrorBody)))]
+async fn health(State(state): State<AppState>) -> Result<axum::Json<Health>> {
+    state.db.ping().await?;
+    Ok(axum::Json(Health { status: "ok", database: "ok" }))
+}

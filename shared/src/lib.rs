@@ -1,0 +1,35 @@
+//! The chat service's core. Everything that is not a Lambda entry point or the local shim
+//! lives here, so the functions and `local-dev` run exactly the same code.
+//!
+//! ```text
+//! config    settings from environment variables (+ Secrets Manager on AWS)
+//! error     the one error type and its {"error":{"code","message"}} rendering
+//! domain    ids, timestamps, validated inputs (Username, RoomName, …) and wire types
+//! auth      bcrypt password hashing and HS256 JWTs
+//! db/       the pool, migrations and one module of queries per table
+//! accounts  register / login / me          ┐
+//! rooms     create / list / join / leave   ├ the domain operations, used by http and realtime
+//! messages  post / pages / rate limit      ┘
+//! http/     axum routers per area (auth, rooms, messages), health and OpenAPI
+//! realtime/ the WebSocket handlers ($connect, $default, $disconnect) and the broadcaster
+//! state     AppState: everything above, built once per cold start
+//! ```
+//!
+//! Dependency rule: this crate never depends on the Lambda runtime crates; `functions/*` and
+//! `local-dev` depend on it, never the other way round.
+
+pub mod accounts;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod messages;
+pub mod realtime;
+pub mod rooms;
+pub mod state;
+
+pub use config::Config;
+pub use error::{Error, Result};
+pub use state::AppState;
