@@ -51,13 +51,13 @@ pub async fn post(state: &AppState, user: &AuthUser, room: RoomId, content: &str
         return Ok(Posted::Existing(existing));
     }
 
-    let now = Timestamp::now();
     let mut tx = state.db.pool.begin().await?;
-    // First statement: takes the room's row lock (see `touch_last_message`), so the rate
-    // check and the id order below hold across every Lambda instance.
-    if !db::rooms::touch_last_message(&mut *tx, room, now).await? {
+    // First statement: the room's row lock (see `lock_for_posting`), so the rate check and the
+    // id order below hold across every Lambda instance. The time is read under the lock too.
+    if !db::rooms::lock_for_posting(&mut *tx, room).await? {
         return Err(Error::NotFound("no such room"));
     }
+    let now = Timestamp::now();
     check_rate_limit(&mut tx, state, user, room, now).await?;
     let new = NewMessageRow { room, sender: user.id, content: content.as_str(), client_id: client_id.as_ref().map(ClientId::as_str), now };
     let id = match db::messages::insert(&mut *tx, &new).await {
@@ -71,6 +71,7 @@ pub async fn post(state: &AppState, user: &AuthUser, room: RoomId, content: &str
         }
         Err(e) => return Err(e.into()),
     };
+    db::rooms::set_last_message_at(&mut *tx, room, now).await?;
     tx.commit().await?;
 
     let message = Message {

@@ -66,18 +66,16 @@ pub async fn list<'c>(ex: impl Executor<'c, Database = Any>) -> Result<Vec<RoomR
     Ok(rows.into_iter().map(from_row).collect())
 }
 
-/// Records that a message is being posted now. Run first in the posting transaction: the row
-/// lock it takes serialises the room's writers, so message ids are committed in id order and a
-/// client catching up with `after=<id>` cannot miss a message committed late with a lower id.
-/// Returns false when the room does not exist.
-pub async fn touch_last_message<'c>(ex: impl Executor<'c, Database = Any>, id: RoomId, now: Timestamp) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE rooms SET last_message_at = CASE WHEN last_message_at IS NULL OR last_message_at < ? THEN ? ELSE last_message_at END WHERE id = ?",
-    )
-    .bind(now.millis())
-    .bind(now.millis())
-    .bind(id.0)
-    .execute(ex)
-    .await?;
+/// Takes the room's row lock for the rest of the transaction; false when there is no such
+/// room. Run first when posting: it serialises the room's writers, so message ids (and
+/// times) are committed in order and a client catching up with `after=<id>` cannot miss a
+/// message committed late with a lower id. (sqlx asks MySQL for matched, not changed, rows.)
+pub async fn lock_for_posting<'c>(ex: impl Executor<'c, Database = Any>, id: RoomId) -> Result<bool> {
+    let done = sqlx::query("UPDATE rooms SET last_message_at = last_message_at WHERE id = ?").bind(id.0).execute(ex).await?;
     Ok(done.rows_affected() == 1)
+}
+
+pub async fn set_last_message_at<'c>(ex: impl Executor<'c, Database = Any>, id: RoomId, at: Timestamp) -> Result<()> {
+    sqlx::query("UPDATE rooms SET last_message_at = ? WHERE id = ?").bind(at.millis()).bind(id.0).execute(ex).await?;
+    Ok(())
 }

@@ -36,6 +36,14 @@ pub(super) async fn body_bytes(req: Request, state: &AppState) -> Result<Bytes, 
 
 /// Parses JSON, telling syntax errors (400) from wrong shapes (422 naming the field).
 pub(super) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    // Syntax first, without building anything: a truncated body must be a 400 even when its
+    // first values already break the expected shape.
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
+        .map_err(|e| Error::BadRequest(format!("body is not valid JSON: {e}")))?;
+    // Every request body is an object; serde would otherwise read `["x"]` as a struct.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(Error::validation("body", "must be a JSON object"));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let inner = e.inner();

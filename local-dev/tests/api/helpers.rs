@@ -1,0 +1,301 @@
+//! The test harness: `spawn_app` starts the real local-dev (REST, WebSocket shim, management
+//! API) on an ephemeral port against a fresh database — a new SQLite file, or a new MySQL
+//! database created for the test and dropped after it — and `TestApp` has one helper per
+//! endpoint, as zero2prod does.
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::sync::Once;
+
+use reqwest::{Response, StatusCode};
+use serde_json::{Value, json};
+use shared::config::{Config, Profile};
+
+pub const JWT_SECRET: &str = "integration-tests-secret-0123456789abcdef";
+
+#[derive(Clone, Debug)]
+pub enum Backend {
+    Sqlite,
+    MySql { server_url: String },
+}
+
+impl Backend {
+    /// MySQL when `TEST_MYSQL_URL` is set (a server URL, e.g. `mysql://root@127.0.0.1:3306`);
+    /// otherwise `None`, after one loud line — or a panic when `REQUIRE_MYSQL=1`.
+    pub fn mysql() -> Option<Backend> {
+        match std::env::var("TEST_MYSQL_URL") {
+            Ok(url) if !url.trim().is_empty() => {
+                // Keep scheme, credentials and host; each test names its own database.
+                let url = url.trim();
+                let host_start = url.find("://").map_or(0, |i| i + 3);
+                let server_url = match url[host_start..].find('/') {
+                    Some(slash) => url[..host_start + slash].to_string(),
+                    None => url.to_string(),
+                };
+                Some(Backend::MySql { server_url })
+            }
+            _ => {
+                if std::env::var("REQUIRE_MYSQL").is_ok_and(|v| v == "1") {
+                    panic!("REQUIRE_MYSQL=1 but TEST_MYSQL_URL is not set");
+                }
+                static WARN: Once = Once::new();
+                WARN.call_once(|| {
+                    // Written to the real stderr (not captured by the test harness) so it is seen.
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "\n*** SKIPPING the MySQL test suite: TEST_MYSQL_URL is not set (e.g. mysql://root@127.0.0.1:3306). ***\n"
+                    );
+                });
+                None
+            }
+        }
+    }
+}
+
+/// Runs a test body against SQLite, and against MySQL when configured.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod mysql {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(backend) = $crate::helpers::Backend::mysql() {
+                        super::$name(backend).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+/// A database made for one test and removed after it.
+pub struct TestDatabase {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    SqliteDir(std::path::PathBuf),
+    MySql { server_url: String, name: String },
+}
+
+impl TestDatabase {
+    pub async fn create(backend: &Backend) -> TestDatabase {
+        match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("chat-test-{}", uuid::Uuid::new_v4().simple()));
+                std::fs::create_dir_all(&dir).unwrap();
+                TestDatabase { url: format!("sqlite://{}", dir.join("chat.db").display()), cleanup: Cleanup::SqliteDir(dir) }
+            }
+            Backend::MySql { server_url } => {
+                let name = format!("chat_test_{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
+                let admin = shared::db::Db::connect_lazy_url(server_url, 1).unwrap();
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")))
+                    .execute(&admin.pool)
+                    .await
+                    .expect("cannot create the test database: is MariaDB running at TEST_MYSQL_URL?");
+                admin.pool.close().await;
+                TestDatabase { url: format!("{server_url}/{name}"), cleanup: Cleanup::MySql { server_url: server_url.clone(), name } }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::SqliteDir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::MySql { server_url, name } => {
+                // Drop runs inside the test's runtime: drop the database from a thread of its own.
+                let (server_url, name) = (server_url.clone(), name.clone());
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                    rt.block_on(async {
+                        if let Ok(admin) = shared::db::Db::connect_lazy_url(&server_url, 1) {
+                            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).execute(&admin.pool).await;
+                            admin.pool.close().await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub http: reqwest::Client,
+    pub state: shared::AppState,
+    pub backend: Backend,
+    _db: TestDatabase,
+    _server: tokio::task::JoinHandle<()>,
+}
+
+fn init_logs() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            let _ = tracing_subscriber::fmt().with_env_filter("info,sqlx=warn").with_test_writer().try_init();
+        }
+    });
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, &[]).await
+}
+
+/// Starts local-dev with test defaults (cheap bcrypt, no rate limit) overridden by `settings`.
+pub async fn spawn_app_with(backend: Backend, settings: &[(&str, &str)]) -> TestApp {
+    let db = TestDatabase::create(&backend).await;
+    spawn_app_on(backend, db, settings).await
+}
+
+pub async fn spawn_app_on(backend: Backend, db: TestDatabase, settings: &[(&str, &str)]) -> TestApp {
+    init_logs();
+    let mut env: HashMap<String, String> = [
+        ("DATABASE_URL", db.url.as_str()),
+        ("JWT_SECRET", JWT_SECRET),
+        ("BCRYPT_COST", "4"),
+        ("RATE_LIMIT_MESSAGES", "0"),
+        ("DB_MAX_CONNECTIONS", "5"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let mut limits = local_dev::Limits::default();
+    for (k, v) in settings {
+        match *k {
+            "LOCAL_WS_IDLE_TIMEOUT_SECONDS" => limits.idle_timeout = std::time::Duration::from_secs(v.parse().unwrap()),
+            "LOCAL_WS_MAX_LIFETIME_SECONDS" => limits.max_lifetime = std::time::Duration::from_secs(v.parse().unwrap()),
+            _ => {
+                env.insert(k.to_string(), v.to_string());
+            }
+        }
+    }
+    let config = Config::from_source(&env, Profile::LocalDev).await.expect("test configuration");
+    let options = local_dev::Options { config, frontend_dist: std::env::temp_dir().join("no-spa-build-here"), limits };
+    let app = local_dev::start("127.0.0.1:0", options).await.expect("local-dev starts");
+    let (addr, state) = (app.addr, app.state.clone());
+    let server = tokio::spawn(async move {
+        let _ = app.serve(std::future::pending()).await;
+    });
+    TestApp {
+        addr,
+        base: format!("http://{addr}"),
+        http: reqwest::Client::builder().timeout(std::time::Duration::from_secs(30)).build().unwrap(),
+        state,
+        backend,
+        _db: db,
+        _server: server,
+    }
+}
+
+/// A signed-in user.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub id: i64,
+    pub username: String,
+    pub token: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        let mut req = self.http.post(self.url(path)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        let mut req = self.http.get(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn register(&self, username: &str, password: &str) -> Response {
+        self.post_json("/api/auth/register", None, &json!({"username": username, "password": password})).await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Response {
+        self.post_json("/api/auth/login", None, &json!({"username": username, "password": password})).await
+    }
+
+    /// Registers and logs in a new user.
+    pub async fn signed_in(&self, username: &str) -> Session {
+        let password = "correct horse battery";
+        assert_eq!(self.register(username, password).await.status(), StatusCode::CREATED);
+        let body: Value = self.login(username, password).await.json().await.unwrap();
+        Session {
+            id: body["user"]["id"].as_i64().unwrap(),
+            username: username.to_string(),
+            token: body["access_token"].as_str().unwrap().to_string(),
+        }
+    }
+
+    pub async fn create_room(&self, who: &Session, name: &str) -> Response {
+        self.post_json("/api/rooms", Some(&who.token), &json!({ "name": name })).await
+    }
+
+    /// Creates a room and returns its id.
+    pub async fn room(&self, who: &Session, name: &str) -> i64 {
+        let response = self.create_room(who, name).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+    }
+
+    pub async fn join(&self, who: &Session, room: i64) -> Response {
+        self.post_json(&format!("/api/rooms/{room}/join"), Some(&who.token), &json!({})).await
+    }
+
+    pub async fn leave(&self, who: &Session, room: i64) -> Response {
+        self.post_json(&format!("/api/rooms/{room}/leave"), Some(&who.token), &json!({})).await
+    }
+
+    pub async fn post_message(&self, who: &Session, room: i64, content: &str, client_id: Option<&str>) -> Response {
+        let mut body = json!({ "content": content });
+        if let Some(c) = client_id {
+            body["client_id"] = json!(c);
+        }
+        self.post_json(&format!("/api/rooms/{room}/messages"), Some(&who.token), &body).await
+    }
+
+    pub async fn messages(&self, who: &Session, room: i64, query: &str) -> Response {
+        self.get(&format!("/api/rooms/{room}/messages{query}"), Some(&who.token)).await
+    }
+
+    /// A WebSocket URL for `room` with `token`.
+    pub fn ws_url(&self, token: &str, room: i64) -> String {
+        format!("ws://{}/ws?token={token}&room_id={room}", self.addr)
+    }
+}
+
+/// Asserts API.md's error body and returns its message.
+pub async fn assert_error(response: Response, status: StatusCode, code: &str) -> String {
+    assert_eq!(response.status(), status, "status");
+    let body: Value = response.json().await.expect("error bodies are JSON");
+    assert_eq!(body["error"]["code"], code, "code in {body}");
+    let message = body["error"]["message"].as_str().expect("a message").to_string();
+    assert!(!message.is_empty());
+    message
+}

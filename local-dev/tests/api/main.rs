@@ -1,0 +1,9 @@
+//! Integration tests: the real local-dev on an ephemeral port, real HTTP and WebSocket
+//! clients, against SQLite always and MySQL when `TEST_MYSQL_URL` is set.
+
+mod helpers;
+
+mod auth;
+mod messages;
+mod robustness;
+mod rooms;
