@@ -29,6 +29,8 @@ pub mod messages;
 pub mod realtime;
 pub mod rooms;
 pub mod state;
+#[cfg(feature = "test-support")]
+pub mod testing;
 
 pub use config::Config;
 pub use error::{Error, Result};

@@ -50,7 +50,7 @@ pub fn app(state: AppState) -> Router {
 
 fn finish(routes: Router<AppState>, state: AppState) -> Router {
     let cors = cors_layer(&state.config.cors_allowed_origins);
-    routes
+    let app = routes
         .route("/api/health", get(health))
         .route("/api/openapi.json", get(openapi::serve))
         .fallback(|| async { Error::NotFound("no such route") })
@@ -60,7 +60,33 @@ fn finish(routes: Router<AppState>, state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| Error::internal("handler panicked").into_response()))
         .layer(TraceLayer::new_for_http())
         .layer(cors)
-        .with_state(state)
+        .with_state(state);
+    // The prefix is removed before routing, so the whole router sits behind the rewrite.
+    Router::new().fallback_service(tower::util::MapRequest::new(app, strip_base_path))
+}
+
+/// Behind an API Gateway HTTP API on a named stage, the path arrives with the stage in front
+/// (`/prod/api/rooms`; lambda_http keeps it), and a custom domain's base-path mapping adds a
+/// segment the same way. Routes live at `/api/…`, so one leading segment before `/api` is
+/// dropped.
+fn strip_base_path(mut request: Request) -> Request {
+    let path = request.uri().path();
+    if path.starts_with("/api/") || path == "/api" {
+        return request;
+    }
+    let Some(next_slash) = path.get(1..).and_then(|p| p.find('/')) else { return request };
+    let rest = &path[1 + next_slash..];
+    if !(rest.starts_with("/api/") || rest == "/api") {
+        return request;
+    }
+    let rewritten = match request.uri().query() {
+        Some(query) => format!("{rest}?{query}"),
+        None => rest.to_string(),
+    };
+    if let Ok(uri) = rewritten.parse() {
+        *request.uri_mut() = uri;
+    }
+    request
 }
 
 /// Refuses a declared body over the limit before any handler runs (also on unknown routes);
@@ -90,6 +116,25 @@ fn cors_layer(origins: &[String]) -> CorsLayer {
         CorsLayer::new()
     } else {
         base.allow_origin(AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path_after(uri: &str) -> String {
+        let request = Request::builder().uri(uri).body(axum::body::Body::empty()).unwrap();
+        strip_base_path(request).uri().to_string()
+    }
+
+    #[test]
+    fn a_stage_or_base_path_segment_before_api_is_dropped() {
+        assert_eq!(path_after("/prod/api/rooms?limit=5"), "/api/rooms?limit=5");
+        assert_eq!(path_after("/api/rooms"), "/api/rooms");
+        assert_eq!(path_after("/v1/api"), "/api");
+        assert_eq!(path_after("/a/b/api/rooms"), "/a/b/api/rooms");
+        assert_eq!(path_after("/assets/app.js"), "/assets/app.js");
     }
 }
 

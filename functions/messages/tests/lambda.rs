@@ -1,0 +1,67 @@
+//! The `messages` function fed API Gateway HTTP API (payload 2.0) events through the exact
+//! service its binary runs. A REST post is pushed to the room's live connections through the
+//! management API, which here is a local endpoint the test inspects.
+
+use lambda_http::{Context, LambdaEvent, Service as _, request::LambdaRequest};
+use serde_json::{Value, json};
+use shared::auth::AuthUser;
+use shared::db::connections::Connection;
+use shared::domain::{RoomId, Timestamp};
+use shared::testing::{ManagementRecorder, sqlite_state};
+
+fn event(name: &str) -> Value {
+    let path = format!("{}/events/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+async fn invoke(state: &shared::AppState, event: Value) -> Value {
+    let request: LambdaRequest = serde_json::from_value(event).expect("an HTTP API event");
+    let mut service = lambda_http::Adapter::from(shared::http::messages_router(state.clone()));
+    let response = service.call(LambdaEvent::new(request, Context::default())).await.unwrap();
+    serde_json::to_value(response).unwrap()
+}
+
+#[tokio::test]
+async fn a_posted_message_is_stored_pushed_to_live_sockets_and_paged_on_a_named_stage() {
+    let test = sqlite_state(&[]).await;
+    let state = &test.state;
+    let recorder = ManagementRecorder::start().await;
+    let alice = shared::accounts::register(state, "alice", "correct horse battery").await.unwrap();
+    let token = state.jwt.issue(alice.id, "alice").unwrap();
+    let auth = AuthUser { id: alice.id, username: "alice".into(), expires_at: i64::MAX / 1000 };
+    let room = shared::rooms::create(state, &auth, "General").await.unwrap();
+    assert_eq!(room.id, RoomId(1));
+    for id in ["live-1", "gone-1"] {
+        let connection = Connection {
+            connection_id: id.into(),
+            endpoint: recorder.endpoint.clone(),
+            room_id: room.id,
+            user_id: alice.id,
+            connected_at: Timestamp::now(),
+            expires_at: Timestamp(i64::MAX / 2),
+        };
+        shared::db::connections::insert(&state.db.pool, &connection).await.unwrap();
+    }
+    recorder.mark_gone("gone-1");
+
+    let mut post = event("post-message.json");
+    post["headers"]["authorization"] = json!(format!("Bearer {token}"));
+    let posted = invoke(state, post).await;
+    assert_eq!(posted["statusCode"], 201, "{posted}");
+    let message: Value = serde_json::from_str(posted["body"].as_str().unwrap()).unwrap();
+    assert_eq!(message["content"], "hello from Lambda 👋");
+
+    // The push happened before the function answered, signed like any SDK call.
+    assert_eq!(recorder.frames_to("live-1"), vec![json!({"type": "message", "message": message})]);
+    assert!(recorder.calls().iter().all(|c| c.signed));
+    // 410 Gone removed exactly the stale row.
+    let left = shared::db::connections::list_for_room(&state.db.pool, room.id).await.unwrap();
+    assert_eq!(left.iter().map(|c| c.connection_id.as_str()).collect::<Vec<_>>(), vec!["live-1"]);
+
+    let mut list = event("list-messages-prod-stage.json");
+    list["headers"]["authorization"] = json!(format!("Bearer {token}"));
+    let listed = invoke(state, list).await;
+    assert_eq!(listed["statusCode"], 200, "{listed}");
+    let page: Value = serde_json::from_str(listed["body"].as_str().unwrap()).unwrap();
+    assert_eq!(page["messages"], json!([message]));
+}
