@@ -37,7 +37,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { idle_timeout: shared::realtime::IDLE_TIMEOUT, max_lifetime: shared::realtime::MAX_CONNECTION_LIFETIME }
+        Limits {
+            idle_timeout: shared::realtime::IDLE_TIMEOUT,
+            max_lifetime: shared::realtime::MAX_CONNECTION_LIFETIME,
+        }
     }
 }
 
@@ -52,13 +55,18 @@ pub struct LocalDev {
     pub listener: tokio::net::TcpListener,
     pub addr: SocketAddr,
     pub state: AppState,
+    /// The live sockets (tests look inside).
+    pub sockets: shim::Sockets,
     pub router: Router,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: String, source: std::io::Error },
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     State(#[from] shared::state::StartupError),
     #[error("cannot prepare the database ({url}): {source}")]
@@ -70,10 +78,20 @@ pub enum StartError {
 pub async fn start(addr: &str, mut options: Options) -> Result<LocalDev, StartError> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|source| StartError::Bind { addr: addr.to_string(), source })?;
-    let local = listener.local_addr().map_err(|source| StartError::Bind { addr: addr.to_string(), source })?;
+        .map_err(|source| StartError::Bind {
+            addr: addr.to_string(),
+            source,
+        })?;
+    let local = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: addr.to_string(),
+        source,
+    })?;
     // The management API is this process: handlers reach sockets through our own address.
-    let reachable = if local.ip().is_unspecified() { SocketAddr::from(([127, 0, 0, 1], local.port())) } else { local };
+    let reachable = if local.ip().is_unspecified() {
+        SocketAddr::from(([127, 0, 0, 1], local.port()))
+    } else {
+        local
+    };
     let endpoint = format!("http://{reachable}");
     if let Some(configured) = &options.config.websocket_api_endpoint
         && configured != &endpoint
@@ -84,21 +102,32 @@ pub async fn start(addr: &str, mut options: Options) -> Result<LocalDev, StartEr
 
     let url = options.config.database_url_redacted();
     let state = AppState::new(options.config, Broadcaster::local())?;
-    let db_error = |source| StartError::Database { url: url.clone(), source };
+    let db_error = |source| StartError::Database {
+        url: url.clone(),
+        source,
+    };
     state.db.migrate().await.map_err(db_error)?;
-    let removed = db::connections::delete_by_endpoint(&state.db.pool, &endpoint).await.map_err(db_error)?;
+    let removed = db::connections::delete_by_endpoint(&state.db.pool, &endpoint)
+        .await
+        .map_err(db_error)?;
     if removed > 0 {
         tracing::info!(removed, "cleared connections left by an earlier run");
     }
 
-    let router = router(state.clone(), options.frontend_dist, options.limits);
-    Ok(LocalDev { listener, addr: local, state, router })
+    let sockets = shim::Sockets::new(state.clone(), options.limits);
+    let router = router(state.clone(), sockets.clone(), options.frontend_dist);
+    Ok(LocalDev {
+        listener,
+        addr: local,
+        state,
+        sockets,
+        router,
+    })
 }
 
 /// local-dev's routes: the shim and management API first, then `/api/*` to the REST app and
 /// everything else to the SPA.
-pub fn router(state: AppState, frontend_dist: PathBuf, limits: Limits) -> Router {
-    let sockets = shim::Sockets::new(state.clone(), limits);
+pub fn router(state: AppState, sockets: shim::Sockets, frontend_dist: PathBuf) -> Router {
     let rest = shared::http::app(state);
     let spa = spa::service(frontend_dist);
     let local = Router::new()
@@ -106,7 +135,9 @@ pub fn router(state: AppState, frontend_dist: PathBuf, limits: Limits) -> Router
         .route("/ws/rooms/{id}", get(shim::upgrade_alias))
         .route(
             "/@connections/{id}",
-            post(management::post_to_connection).get(management::get_connection).delete(management::delete_connection),
+            post(management::post_to_connection)
+                .get(management::get_connection)
+                .delete(management::delete_connection),
         )
         .with_state(sockets)
         .layer(TraceLayer::new_for_http());
@@ -124,9 +155,16 @@ pub fn router(state: AppState, frontend_dist: PathBuf, limits: Limits) -> Router
 
 impl LocalDev {
     /// Serves until `shutdown` resolves.
-    pub async fn serve(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await
+    pub async fn serve(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
     }
 }

@@ -19,7 +19,10 @@ Configuration comes from environment variables (and a .env file): see README.md.
 async fn main() {
     let _ = dotenvy::dotenv();
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,sqlx=warn")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,sqlx=warn")),
+        )
         .with_writer(std::io::stderr)
         .init();
 
@@ -53,22 +56,41 @@ async fn migrate(config: Config) {
 async fn serve(config: Config) {
     let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".into());
     let port = match std::env::var("PORT") {
-        Ok(p) => p.parse::<u16>().unwrap_or_else(|_| exit(&format!("configuration error: PORT: '{p}' is not a port number"))),
+        Ok(p) => p.parse::<u16>().unwrap_or_else(|_| {
+            exit(&format!(
+                "configuration error: PORT: '{p}' is not a port number"
+            ))
+        }),
         Err(_) => 8787,
     };
     if config.jwt_secret_is_dev_default {
-        tracing::warn!("JWT_SECRET is not set: signing tokens with local-dev's built-in key. Never use it in production.");
+        tracing::warn!(
+            "JWT_SECRET is not set: signing tokens with local-dev's built-in key. Never use it in production."
+        );
     }
     let limits = local_dev::Limits {
-        idle_timeout: seconds("LOCAL_WS_IDLE_TIMEOUT_SECONDS").unwrap_or(local_dev::Limits::default().idle_timeout),
-        max_lifetime: seconds("LOCAL_WS_MAX_LIFETIME_SECONDS").unwrap_or(local_dev::Limits::default().max_lifetime),
+        idle_timeout: seconds("LOCAL_WS_IDLE_TIMEOUT_SECONDS")
+            .unwrap_or(local_dev::Limits::default().idle_timeout),
+        max_lifetime: seconds("LOCAL_WS_MAX_LIFETIME_SECONDS")
+            .unwrap_or(local_dev::Limits::default().max_lifetime),
     };
-    let frontend_dist = std::env::var("FRONTEND_DIST").map(PathBuf::from).unwrap_or_else(|_| default_dist());
+    let frontend_dist = std::env::var("FRONTEND_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| default_dist());
     let database = config.database_url_redacted();
-    let options = local_dev::Options { config, frontend_dist, limits };
-    let app = local_dev::start(&format!("{host}:{port}"), options).await.unwrap_or_else(|e| exit(&e));
+    let options = local_dev::Options {
+        config,
+        frontend_dist,
+        limits,
+    };
+    let app = local_dev::start(&format!("{host}:{port}"), options)
+        .await
+        .unwrap_or_else(|e| exit(&e));
     tracing::info!(database = %database, "database ready");
-    tracing::info!("local-dev listening on http://{}  (REST /api, WebSocket /ws, SPA /)", app.addr);
+    tracing::info!(
+        "local-dev listening on http://{}  (REST /api, WebSocket /ws, SPA /)",
+        app.addr
+    );
     if let Err(e) = app.serve(shutdown_signal()).await {
         exit(&e);
     }
@@ -76,7 +98,11 @@ async fn serve(config: Config) {
 
 fn seconds(variable: &'static str) -> Option<std::time::Duration> {
     let raw = std::env::var(variable).ok()?;
-    let secs: u64 = raw.parse().unwrap_or_else(|_| exit(&format!("configuration error: {variable}: '{raw}' is not a whole number")));
+    let secs: u64 = raw.parse().unwrap_or_else(|_| {
+        exit(&format!(
+            "configuration error: {variable}: '{raw}' is not a whole number"
+        ))
+    });
     Some(std::time::Duration::from_secs(secs))
 }
 
@@ -95,7 +121,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -17,7 +17,9 @@ const MAX_POST_BYTES: usize = 128 * 1024;
 
 fn aws_error(status: StatusCode, error_type: &'static str, message: &str) -> Response {
     let mut response = (status, axum::Json(json!({ "message": message }))).into_response();
-    response.headers_mut().insert("x-amzn-ErrorType", HeaderValue::from_static(error_type));
+    response
+        .headers_mut()
+        .insert("x-amzn-ErrorType", HeaderValue::from_static(error_type));
     response
 }
 
@@ -26,26 +28,38 @@ fn gone() -> Response {
 }
 
 /// The SDK always signs with SigV4; an unsigned request is not from a handler.
-fn signed(headers: &HeaderMap) -> Result<(), Response> {
-    let signed = headers
+fn signed(headers: &HeaderMap) -> bool {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("AWS4-HMAC-SHA256 "));
-    if signed {
-        Ok(())
-    } else {
-        Err(aws_error(StatusCode::FORBIDDEN, "ForbiddenException", "Missing Authentication Token"))
-    }
+        .is_some_and(|v| v.starts_with("AWS4-HMAC-SHA256 "))
+}
+
+fn unsigned() -> Response {
+    aws_error(
+        StatusCode::FORBIDDEN,
+        "ForbiddenException",
+        "Missing Authentication Token",
+    )
 }
 
 /// `POST /@connections/{id}`: the body is the frame. 410 for an unknown connection and for one
 /// whose `$connect` has not returned yet, as API Gateway does.
-pub async fn post_to_connection(State(sockets): State<Sockets>, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(refused) = signed(&headers) {
-        return refused;
+pub async fn post_to_connection(
+    State(sockets): State<Sockets>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !signed(&headers) {
+        return unsigned();
     }
     if body.len() > MAX_POST_BYTES {
-        return aws_error(StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLargeException", "Message too long");
+        return aws_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PayloadTooLargeException",
+            "Message too long",
+        );
     }
     let outbox = match sockets.lock().get(&id) {
         Some(socket) if socket.phase == Phase::Open => socket.outbox.clone(),
@@ -57,25 +71,41 @@ pub async fn post_to_connection(State(sockets): State<Sockets>, Path(id): Path<S
         return StatusCode::OK.into_response();
     }
     let Ok(text) = String::from_utf8(body.to_vec()) else {
-        return aws_error(StatusCode::BAD_REQUEST, "BadRequestException", "frames must be UTF-8 text");
+        return aws_error(
+            StatusCode::BAD_REQUEST,
+            "BadRequestException",
+            "frames must be UTF-8 text",
+        );
     };
     match outbox.try_send(Outbound::Frame(text.into())) {
         Ok(()) => StatusCode::OK.into_response(),
         Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) => gone(),
-        Err(tokio::sync::mpsc::error::TrySendError::Full(_)) => {
-            aws_error(StatusCode::TOO_MANY_REQUESTS, "LimitExceededException", "the client is not reading")
-        }
+        Err(tokio::sync::mpsc::error::TrySendError::Full(_)) => aws_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "LimitExceededException",
+            "the client is not reading",
+        ),
     }
 }
 
 /// `GET /@connections/{id}`: when it connected, who it is, when it was last active.
-pub async fn get_connection(State(sockets): State<Sockets>, Path(id): Path<String>, headers: HeaderMap) -> Response {
-    if let Err(refused) = signed(&headers) {
-        return refused;
+pub async fn get_connection(
+    State(sockets): State<Sockets>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if !signed(&headers) {
+        return unsigned();
     }
     let sockets = sockets.lock();
-    let Some(socket) = sockets.get(&id).filter(|s| s.phase == Phase::Open) else { return gone() };
-    let last_active = Timestamp(socket.last_active.load(std::sync::atomic::Ordering::Relaxed));
+    let Some(socket) = sockets.get(&id).filter(|s| s.phase == Phase::Open) else {
+        return gone();
+    };
+    let last_active = Timestamp(
+        socket
+            .last_active
+            .load(std::sync::atomic::Ordering::Relaxed),
+    );
     axum::Json(json!({
         "connectedAt": socket.connected_at.rfc3339(),
         "lastActiveAt": last_active.rfc3339(),
@@ -85,9 +115,13 @@ pub async fn get_connection(State(sockets): State<Sockets>, Path(id): Path<Strin
 }
 
 /// `DELETE /@connections/{id}`: closes the socket; its `$disconnect` follows.
-pub async fn delete_connection(State(sockets): State<Sockets>, Path(id): Path<String>, headers: HeaderMap) -> Response {
-    if let Err(refused) = signed(&headers) {
-        return refused;
+pub async fn delete_connection(
+    State(sockets): State<Sockets>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if !signed(&headers) {
+        return unsigned();
     }
     if !sockets.lock().contains_key(&id) {
         return gone();

@@ -13,7 +13,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
+use axum::extract::ws::{
+    CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade,
+    rejection::WebSocketUpgradeRejection,
+};
 use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -67,11 +70,17 @@ pub struct Sockets {
 
 impl Sockets {
     pub fn new(state: AppState, limits: Limits) -> Self {
-        Sockets { state, limits, by_id: Arc::default() }
+        Sockets {
+            state,
+            limits,
+            by_id: Arc::default(),
+        }
     }
 
     pub fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Socket>> {
-        self.by_id.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.by_id
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -88,7 +97,10 @@ mod base64_alphabet {
     pub fn encode12(bytes: &[u8; 16]) -> String {
         let mut out = String::with_capacity(16);
         for chunk in bytes[..11].chunks(3) {
-            let n = chunk.iter().enumerate().fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
             let chars = chunk.len() + 1;
             for i in 0..chars {
                 out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
@@ -138,14 +150,19 @@ async fn accept(
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     let Ok(ws) = ws else {
-        let body = json!({"error": {"code": "bad_request", "message": "expected a WebSocket upgrade"}});
+        let body =
+            json!({"error": {"code": "bad_request", "message": "expected a WebSocket upgrade"}});
         return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
     };
     let connection_id = mint_connection_id();
     let now = Timestamp::now();
     let (outbox, inbox) = mpsc::channel(OUTBOX_CAPACITY);
     let closed = Arc::new(Notify::new());
-    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
     sockets.lock().insert(
         connection_id.clone(),
         Socket {
@@ -159,7 +176,13 @@ async fn accept(
         },
     );
 
-    let event = Event { sockets: &sockets, connection_id: &connection_id, peer, user_agent: &user_agent, connected_at: now };
+    let event = Event {
+        sockets: &sockets,
+        connection_id: &connection_id,
+        peer,
+        user_agent: &user_agent,
+        connected_at: now,
+    };
     let answer = realtime::on_connect(&sockets.state, &event.connect(&query, &headers)).await;
     if answer.status_code != 200 {
         sockets.lock().remove(&connection_id);
@@ -174,7 +197,8 @@ async fn accept(
 }
 
 fn refused(answer: &aws_lambda_events::apigw::ApiGatewayProxyResponse) -> Response {
-    let status = StatusCode::from_u16(answer.status_code as u16).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status = StatusCode::from_u16(answer.status_code as u16)
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = match &answer.body {
         Some(aws_lambda_events::encodings::Body::Text(text)) => text.clone(),
         _ => String::new(),
@@ -205,7 +229,12 @@ async fn run(
                     }
                 }
                 Outbound::Close(code, reason) => {
-                    let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+                    let _ = sink
+                        .send(Message::Close(Some(CloseFrame {
+                            code,
+                            reason: reason.into(),
+                        })))
+                        .await;
                     break;
                 }
             }
@@ -213,12 +242,25 @@ async fn run(
         writer_closed.notify_one();
     });
 
-    let last_active = sockets.lock().get(&connection_id).map(|s| s.last_active.clone()).unwrap_or_default();
-    let event = Event { sockets: &sockets, connection_id: &connection_id, peer, user_agent: &user_agent, connected_at };
+    let last_active = sockets
+        .lock()
+        .get(&connection_id)
+        .map(|s| s.last_active.clone())
+        .unwrap_or_default();
+    let event = Event {
+        sockets: &sockets,
+        connection_id: &connection_id,
+        peer,
+        user_agent: &user_agent,
+        connected_at,
+    };
     let lifetime_ends = tokio::time::Instant::now() + sockets.limits.max_lifetime;
     let (code, reason) = loop {
         let idle_for = Timestamp::now().millis() - last_active.load(Ordering::Relaxed);
-        let idle_left = sockets.limits.idle_timeout.saturating_sub(std::time::Duration::from_millis(idle_for.max(0) as u64));
+        let idle_left = sockets
+            .limits
+            .idle_timeout
+            .saturating_sub(std::time::Duration::from_millis(idle_for.max(0) as u64));
         let deadline = lifetime_ends.min(tokio::time::Instant::now() + idle_left);
         tokio::select! {
             frame = stream.next() => match frame {
@@ -279,8 +321,17 @@ struct Event<'a> {
 impl Event<'_> {
     fn context(&self, route_key: &str, event_type: &str) -> Value {
         let now = Timestamp::now();
-        let endpoint = self.sockets.state.config.websocket_api_endpoint.clone().unwrap_or_default();
-        let domain = endpoint.trim_start_matches("http://").trim_start_matches("https://").to_string();
+        let endpoint = self
+            .sockets
+            .state
+            .config
+            .websocket_api_endpoint
+            .clone()
+            .unwrap_or_default();
+        let domain = endpoint
+            .trim_start_matches("http://")
+            .trim_start_matches("https://")
+            .to_string();
         json!({
             "routeKey": route_key,
             "eventType": event_type,
@@ -298,13 +349,20 @@ impl Event<'_> {
         })
     }
 
-    fn connect(&self, query: &[(String, String)], headers: &HeaderMap) -> ApiGatewayWebsocketProxyRequest {
+    fn connect(
+        &self,
+        query: &[(String, String)],
+        headers: &HeaderMap,
+    ) -> ApiGatewayWebsocketProxyRequest {
         let mut single = serde_json::Map::new();
         let mut multi: HashMap<String, Vec<String>> = HashMap::new();
         for (name, value) in headers {
             let value = value.to_str().unwrap_or_default().to_string();
             single.insert(name.as_str().to_string(), Value::String(value.clone()));
-            multi.entry(name.as_str().to_string()).or_default().push(value);
+            multi
+                .entry(name.as_str().to_string())
+                .or_default()
+                .push(value);
         }
         let mut query_single = serde_json::Map::new();
         let mut query_multi: HashMap<String, Vec<String>> = HashMap::new();
@@ -324,7 +382,8 @@ impl Event<'_> {
 
     fn message(&self, body: &str) -> ApiGatewayWebsocketProxyRequest {
         let mut context = self.context("$default", "MESSAGE");
-        context["messageId"] = Value::String(uuid::Uuid::new_v4().simple().to_string()[..16].to_string());
+        context["messageId"] =
+            Value::String(uuid::Uuid::new_v4().simple().to_string()[..16].to_string());
         parse(json!({ "requestContext": context, "body": body, "isBase64Encoded": false }))
     }
 
@@ -347,8 +406,9 @@ fn parse(event: Value) -> ApiGatewayWebsocketProxyRequest {
 
 /// `26/Nov/2026:10:36:21 +0000`, API Gateway's `requestTime` format.
 fn request_time(now: Timestamp) -> String {
-    const FORMAT: &[time::format_description::BorrowedFormatItem<'_>] =
-        time::macros::format_description!("[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000");
+    const FORMAT: &[time::format_description::BorrowedFormatItem<'_>] = time::macros::format_description!(
+        "[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000"
+    );
     time::OffsetDateTime::from_unix_timestamp(now.millis() / 1000)
         .ok()
         .and_then(|t| t.format(FORMAT).ok())

@@ -30,12 +30,21 @@ pub fn service(dist: PathBuf) -> Router {
     } else {
         Router::new().route(
             "/config.json",
-            get(|| async { ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-cache")], SAME_ORIGIN_CONFIG) }),
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "application/json"),
+                        (header::CACHE_CONTROL, "no-cache"),
+                    ],
+                    SAME_ORIGIN_CONFIG,
+                )
+            }),
         )
     };
     if !index.is_file() {
         tracing::warn!(dist = %dist.display(), "no SPA build found; serving a how-to page at /");
-        return config_route.fallback(|| async { (StatusCode::OK, Html(NOT_BUILT)).into_response() });
+        return config_route
+            .fallback(|| async { (StatusCode::OK, Html(NOT_BUILT)).into_response() });
     }
     config_route.fallback_service(ServeDir::new(dist).fallback(ServeFile::new(index)))
 }

@@ -30,7 +30,11 @@ pub async fn register(state: &AppState, username: &str, password: &str) -> Resul
     match db::users::insert(&mut conn, username.as_str(), &username.key(), &hash, now).await {
         Ok(id) => {
             tracing::info!(user_id = %id, "registered");
-            Ok(User { id, username: username.as_str().to_string(), created_at: now })
+            Ok(User {
+                id,
+                username: username.as_str().to_string(),
+                created_at: now,
+            })
         }
         Err(e) if db::is_unique_violation(&e) => Err(Error::Conflict("username already taken")),
         Err(e) => Err(e.into()),
@@ -60,7 +64,12 @@ pub async fn login(state: &AppState, username: &str, password: &str) -> Result<L
         Some(user) if matches && well_formed => {
             let access_token = state.jwt.issue(user.id, &user.username)?;
             tracing::info!(user_id = %user.id, "logged in");
-            Ok(LoginResponse { access_token, token_type: "bearer", expires_in: state.jwt.ttl().as_secs(), user })
+            Ok(LoginResponse {
+                access_token,
+                token_type: "bearer",
+                expires_in: state.jwt.ttl().as_secs(),
+                user,
+            })
         }
         _ => Err(REFUSED),
     }
@@ -68,5 +77,7 @@ pub async fn login(state: &AppState, username: &str, password: &str) -> Result<L
 
 /// The caller's own account; 401 when the token names a user that no longer exists.
 pub async fn me(state: &AppState, auth: &AuthUser) -> Result<User> {
-    db::users::find(&state.db.pool, auth.id).await?.ok_or(Error::Unauthorized("the token's user no longer exists"))
+    db::users::find(&state.db.pool, auth.id)
+        .await?
+        .ok_or(Error::Unauthorized("the token's user no longer exists"))
 }

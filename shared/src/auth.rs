@@ -30,7 +30,10 @@ pub struct PasswordHasher {
 
 impl PasswordHasher {
     pub fn new(cost: u32) -> Self {
-        PasswordHasher { cost, dummy_hash: Arc::default() }
+        PasswordHasher {
+            cost,
+            dummy_hash: Arc::default(),
+        }
     }
 
     /// Hashes on a blocking thread: bcrypt is slow on purpose.
@@ -51,10 +54,11 @@ impl PasswordHasher {
             Some(hash) => (hash, true),
             None => (self.dummy_hash().await?, false),
         };
-        let matches = tokio::task::spawn_blocking(move || bcrypt::non_truncating_verify(input, &hash))
-            .await
-            .map_err(Error::internal)?
-            .map_err(Error::internal)?;
+        let matches =
+            tokio::task::spawn_blocking(move || bcrypt::non_truncating_verify(input, &hash))
+                .await
+                .map_err(Error::internal)?
+                .map_err(Error::internal)?;
         Ok(matches && exists)
     }
 
@@ -62,7 +66,9 @@ impl PasswordHasher {
         if let Some(hash) = self.dummy_hash.get() {
             return Ok(hash.clone());
         }
-        let hash = self.hash(&Password::parse("not-a-real-password-only-for-timing")?).await?;
+        let hash = self
+            .hash(&Password::parse("not-a-real-password-only-for-timing")?)
+            .await?;
         Ok(self.dummy_hash.get_or_init(|| hash).clone())
     }
 }
@@ -120,15 +126,17 @@ impl JwtKeys {
             iat: now,
             exp: now + self.ttl.as_secs() as i64,
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(Error::internal)
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(Error::internal)
     }
 
     /// Checks signature, algorithm and expiry. Every failure is the same 401 to the caller.
     pub fn verify(&self, token: &str) -> Result<AuthUser> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
-            tracing::debug!(error = %e, "rejected token");
-            Error::Unauthorized("invalid or expired token")
-        })?;
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|e| {
+                tracing::debug!(error = %e, "rejected token");
+                Error::Unauthorized("invalid or expired token")
+            })?;
         let id = data
             .claims
             .sub
@@ -136,7 +144,11 @@ impl JwtKeys {
             .ok()
             .filter(|id| *id > 0)
             .ok_or(Error::Unauthorized("invalid or expired token"))?;
-        Ok(AuthUser { id: UserId(id), username: data.claims.username, expires_at: data.claims.exp })
+        Ok(AuthUser {
+            id: UserId(id),
+            username: data.claims.username,
+            expires_at: data.claims.exp,
+        })
     }
 }
 
@@ -167,15 +179,27 @@ mod tests {
         assert!(keys.verify(&parts.join(".")).is_err(), "tampered payload");
 
         let other = JwtKeys::new(&"x".repeat(32).into(), Duration::from_secs(3600));
-        assert!(keys.verify(&other.issue(UserId(7), "alice").unwrap()).is_err(), "other key");
+        assert!(
+            keys.verify(&other.issue(UserId(7), "alice").unwrap())
+                .is_err(),
+            "other key"
+        );
 
         let none_header = b64.encode(br#"{"alg":"none","typ":"JWT"}"#);
         let payload = b64.encode(br#"{"sub":"7","username":"alice","iat":1,"exp":99999999999}"#);
-        assert!(keys.verify(&format!("{none_header}.{payload}.")).is_err(), "alg none");
+        assert!(
+            keys.verify(&format!("{none_header}.{payload}.")).is_err(),
+            "alg none"
+        );
 
         let hs512 = jsonwebtoken::encode(
             &Header::new(Algorithm::HS512),
-            &Claims { sub: "7".into(), username: "alice".into(), iat: 1, exp: 99_999_999_999 },
+            &Claims {
+                sub: "7".into(),
+                username: "alice".into(),
+                iat: 1,
+                exp: 99_999_999_999,
+            },
             &EncodingKey::from_secret("k".repeat(32).as_bytes()),
         )
         .unwrap();
@@ -183,7 +207,12 @@ mod tests {
 
         let expired = jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
-            &Claims { sub: "7".into(), username: "alice".into(), iat: 1, exp: 1000 },
+            &Claims {
+                sub: "7".into(),
+                username: "alice".into(),
+                iat: 1,
+                exp: 1000,
+            },
             &EncodingKey::from_secret("k".repeat(32).as_bytes()),
         )
         .unwrap();
@@ -197,8 +226,23 @@ mod tests {
         let long = "a".repeat(80);
         let hash = hasher.hash(&Password::parse(&long).unwrap()).await.unwrap();
         let same_prefix = format!("{}b", "a".repeat(79));
-        assert!(hasher.verify(&Password::parse(&long).unwrap(), Some(hash.clone())).await.unwrap());
-        assert!(!hasher.verify(&Password::parse(&same_prefix).unwrap(), Some(hash)).await.unwrap());
-        assert!(!hasher.verify(&Password::parse(&long).unwrap(), None).await.unwrap());
+        assert!(
+            hasher
+                .verify(&Password::parse(&long).unwrap(), Some(hash.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hasher
+                .verify(&Password::parse(&same_prefix).unwrap(), Some(hash))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hasher
+                .verify(&Password::parse(&long).unwrap(), None)
+                .await
+                .unwrap()
+        );
     }
 }

@@ -54,7 +54,10 @@ pub struct ConfigError {
 
 impl ConfigError {
     fn new(variable: &'static str, problem: impl Into<String>) -> Self {
-        ConfigError { variable, problem: problem.into() }
+        ConfigError {
+            variable,
+            problem: problem.into(),
+        }
     }
 }
 
@@ -79,7 +82,9 @@ impl Env for std::collections::HashMap<String, String> {
 
 impl<const N: usize> Env for [(&str, &str); N] {
     fn get(&self, name: &str) -> Option<String> {
-        self.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+        self.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
     }
 }
 
@@ -151,11 +156,16 @@ impl Config {
                 .collect::<Result<_, _>>()?,
         };
 
-        let websocket_api_endpoint = env.get("WEBSOCKET_API_ENDPOINT").map(|e| e.trim_end_matches('/').to_string());
+        let websocket_api_endpoint = env
+            .get("WEBSOCKET_API_ENDPOINT")
+            .map(|e| e.trim_end_matches('/').to_string());
         if let Some(endpoint) = &websocket_api_endpoint
             && !(endpoint.starts_with("https://") || endpoint.starts_with("http://"))
         {
-            return Err(ConfigError::new("WEBSOCKET_API_ENDPOINT", "must be an http(s):// URL"));
+            return Err(ConfigError::new(
+                "WEBSOCKET_API_ENDPOINT",
+                "must be an http(s):// URL",
+            ));
         }
 
         Ok(Config {
@@ -166,7 +176,10 @@ impl Config {
             bcrypt_cost,
             db_max_connections,
             cors_allowed_origins,
-            rate_limit: RateLimit { messages: rate_messages, window: Duration::from_secs(rate_window) },
+            rate_limit: RateLimit {
+                messages: rate_messages,
+                window: Duration::from_secs(rate_window),
+            },
             websocket_api_endpoint,
         })
     }
@@ -175,17 +188,26 @@ impl Config {
     pub fn database_url_redacted(&self) -> String {
         let url = self.database_url.expose_secret();
         match (url.find("://"), url.rfind('@')) {
-            (Some(scheme), Some(at)) if at > scheme => format!("{}://…@{}", &url[..scheme], &url[at + 1..]),
+            (Some(scheme), Some(at)) if at > scheme => {
+                format!("{}://…@{}", &url[..scheme], &url[at + 1..])
+            }
             _ => url.to_string(),
         }
     }
 }
 
-fn parse<T>(env: &impl Env, variable: &'static str, default: T, range: std::ops::RangeInclusive<T>) -> Result<T, ConfigError>
+fn parse<T>(
+    env: &impl Env,
+    variable: &'static str,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, ConfigError>
 where
     T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
 {
-    let Some(raw) = env.get(variable) else { return Ok(default) };
+    let Some(raw) = env.get(variable) else {
+        return Ok(default);
+    };
     let value: T = raw
         .trim()
         .parse()
@@ -193,7 +215,11 @@ where
     if !range.contains(&value) {
         return Err(ConfigError::new(
             variable,
-            format!("{value} is out of range ({}..={})", range.start(), range.end()),
+            format!(
+                "{value} is out of range ({}..={})",
+                range.start(),
+                range.end()
+            ),
         ));
     }
     Ok(value)
@@ -227,8 +253,17 @@ mod secrets {
             .secret_id(arn)
             .send()
             .await
-            .map_err(|e| ConfigError::new(variable, format!("cannot read the secret: {}", aws_sdk_secretsmanager::error::DisplayErrorContext(e))))?;
-        out.secret_string.ok_or_else(|| ConfigError::new(variable, "the secret has no SecretString"))
+            .map_err(|e| {
+                ConfigError::new(
+                    variable,
+                    format!(
+                        "cannot read the secret: {}",
+                        aws_sdk_secretsmanager::error::DisplayErrorContext(e)
+                    ),
+                )
+            })?;
+        out.secret_string
+            .ok_or_else(|| ConfigError::new(variable, "the secret has no SecretString"))
     }
 
     pub async fn plain(arn: &str, variable: &'static str) -> Result<String, ConfigError> {
@@ -247,13 +282,19 @@ mod secrets {
             dbname: Option<String>,
         }
         let raw = fetch(arn, "DATABASE_SECRET_ARN").await?;
-        let secret: RdsSecret = serde_json::from_str(&raw)
-            .map_err(|e| ConfigError::new("DATABASE_SECRET_ARN", format!("the secret is not RDS JSON: {e}")))?;
-        let host = env
-            .get("DATABASE_HOST")
-            .or(secret.host)
-            .ok_or_else(|| ConfigError::new("DATABASE_HOST", "required: the secret names no host"))?;
-        let name = env.get("DATABASE_NAME").or(secret.dbname).unwrap_or_else(|| "chat".into());
+        let secret: RdsSecret = serde_json::from_str(&raw).map_err(|e| {
+            ConfigError::new(
+                "DATABASE_SECRET_ARN",
+                format!("the secret is not RDS JSON: {e}"),
+            )
+        })?;
+        let host = env.get("DATABASE_HOST").or(secret.host).ok_or_else(|| {
+            ConfigError::new("DATABASE_HOST", "required: the secret names no host")
+        })?;
+        let name = env
+            .get("DATABASE_NAME")
+            .or(secret.dbname)
+            .unwrap_or_else(|| "chat".into());
         Ok(format!(
             "mysql://{}:{}@{}:{}/{}",
             super::percent_encode(&secret.username),
@@ -270,7 +311,10 @@ mod secrets {
     use super::{ConfigError, Env};
 
     pub async fn plain(_arn: &str, variable: &'static str) -> Result<String, ConfigError> {
-        Err(ConfigError::new(variable, "this build cannot read Secrets Manager; set the value directly"))
+        Err(ConfigError::new(
+            variable,
+            "this build cannot read Secrets Manager; set the value directly",
+        ))
     }
 
     pub async fn database_url(_env: &impl Env, _arn: &str) -> Result<String, ConfigError> {
@@ -283,7 +327,9 @@ mod secrets {
 fn percent_encode(raw: &str) -> String {
     raw.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -297,9 +343,14 @@ mod tests {
 
     #[tokio::test]
     async fn lambda_profile_refuses_to_start_without_a_jwt_secret() {
-        let err = Config::from_source(&[("DATABASE_URL", "mysql://u@h/db")], Profile::Lambda).await.unwrap_err();
+        let err = Config::from_source(&[("DATABASE_URL", "mysql://u@h/db")], Profile::Lambda)
+            .await
+            .unwrap_err();
         assert_eq!(err.variable, "JWT_SECRET");
-        assert!(err.to_string().starts_with("configuration error: JWT_SECRET:"));
+        assert!(
+            err.to_string()
+                .starts_with("configuration error: JWT_SECRET:")
+        );
     }
 
     #[tokio::test]
@@ -308,34 +359,69 @@ mod tests {
         assert!(config.jwt_secret_is_dev_default);
         assert_eq!(config.database_url.expose_secret(), "sqlite://chat.db");
         assert_eq!(config.bcrypt_cost, 12);
-        assert_eq!(config.rate_limit, RateLimit { messages: 10, window: Duration::from_secs(10) });
+        assert_eq!(
+            config.rate_limit,
+            RateLimit {
+                messages: 10,
+                window: Duration::from_secs(10)
+            }
+        );
     }
 
     #[tokio::test]
     async fn a_bad_number_names_its_variable() {
         let env = [("JWT_SECRET", SECRET), ("BCRYPT_COST", "twelve")];
-        let err = Config::from_source(&env, Profile::LocalDev).await.unwrap_err();
+        let err = Config::from_source(&env, Profile::LocalDev)
+            .await
+            .unwrap_err();
         assert_eq!(err.variable, "BCRYPT_COST");
         let env = [("JWT_SECRET", SECRET), ("BCRYPT_COST", "3")];
-        assert_eq!(Config::from_source(&env, Profile::LocalDev).await.unwrap_err().variable, "BCRYPT_COST");
+        assert_eq!(
+            Config::from_source(&env, Profile::LocalDev)
+                .await
+                .unwrap_err()
+                .variable,
+            "BCRYPT_COST"
+        );
     }
 
     #[tokio::test]
     async fn short_secrets_unknown_databases_and_bad_origins_are_refused() {
         let env = [("JWT_SECRET", "short")];
-        assert_eq!(Config::from_source(&env, Profile::LocalDev).await.unwrap_err().variable, "JWT_SECRET");
-        let env = [("JWT_SECRET", SECRET), ("DATABASE_URL", "postgres://x")];
-        assert_eq!(Config::from_source(&env, Profile::LocalDev).await.unwrap_err().variable, "DATABASE_URL");
-        let env = [("JWT_SECRET", SECRET), ("CORS_ALLOWED_ORIGINS", "https://ok.example, not an origin")];
         assert_eq!(
-            Config::from_source(&env, Profile::LocalDev).await.unwrap_err().variable,
+            Config::from_source(&env, Profile::LocalDev)
+                .await
+                .unwrap_err()
+                .variable,
+            "JWT_SECRET"
+        );
+        let env = [("JWT_SECRET", SECRET), ("DATABASE_URL", "postgres://x")];
+        assert_eq!(
+            Config::from_source(&env, Profile::LocalDev)
+                .await
+                .unwrap_err()
+                .variable,
+            "DATABASE_URL"
+        );
+        let env = [
+            ("JWT_SECRET", SECRET),
+            ("CORS_ALLOWED_ORIGINS", "https://ok.example, not an origin"),
+        ];
+        assert_eq!(
+            Config::from_source(&env, Profile::LocalDev)
+                .await
+                .unwrap_err()
+                .variable,
             "CORS_ALLOWED_ORIGINS"
         );
     }
 
     #[tokio::test]
     async fn logs_never_show_the_database_password() {
-        let env = [("JWT_SECRET", SECRET), ("DATABASE_URL", "mysql://chat:hunter2@db:3306/chat")];
+        let env = [
+            ("JWT_SECRET", SECRET),
+            ("DATABASE_URL", "mysql://chat:hunter2@db:3306/chat"),
+        ];
         let config = Config::from_source(&env, Profile::Lambda).await.unwrap();
         assert_eq!(config.database_url_redacted(), "mysql://…@db:3306/chat");
         assert_eq!(config.db_max_connections, 1);

@@ -58,7 +58,9 @@ impl utoipa::PartialSchema for Timestamp {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
-            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::DateTime)))
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                utoipa::openapi::KnownFormat::DateTime,
+            )))
             .examples(["2026-11-23T20:31:07.123Z"])
             .into()
     }
@@ -73,7 +75,9 @@ pub struct Username(String);
 
 impl Username {
     pub fn parse(raw: &str) -> Result<Self> {
-        let ok_chars = raw.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        let ok_chars = raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
         let len = raw.chars().count();
         if !(3..=32).contains(&len) || !ok_chars {
             return Err(Error::validation(
@@ -133,7 +137,10 @@ impl RoomName {
             return Err(Error::validation("name", "must be at most 64 characters"));
         }
         if name.chars().any(char::is_control) {
-            return Err(Error::validation("name", "must not contain control characters"));
+            return Err(Error::validation(
+                "name",
+                "must not contain control characters",
+            ));
         }
         Ok(RoomName(name.to_string()))
     }
@@ -161,10 +168,16 @@ impl MessageContent {
             return Err(Error::validation("content", "must not be empty"));
         }
         if content.chars().count() > MAX_MESSAGE_CHARS {
-            return Err(Error::validation("content", "must be at most 4000 characters"));
+            return Err(Error::validation(
+                "content",
+                "must be at most 4000 characters",
+            ));
         }
         if content.contains('\0') {
-            return Err(Error::validation("content", "must not contain NUL characters"));
+            return Err(Error::validation(
+                "content",
+                "must not contain NUL characters",
+            ));
         }
         Ok(MessageContent(content.to_string()))
     }
@@ -181,8 +194,15 @@ pub struct ClientId(String);
 impl ClientId {
     pub fn parse(raw: &str) -> Result<Self> {
         let len = raw.len();
-        if !(1..=64).contains(&len) || !raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-            return Err(Error::validation("client_id", "must be 1–64 characters of letters, digits, '_' or '-'"));
+        if !(1..=64).contains(&len)
+            || !raw
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Err(Error::validation(
+                "client_id",
+                "must be 1–64 characters of letters, digits, '_' or '-'",
+            ));
         }
         Ok(ClientId(raw.to_string()))
     }
@@ -220,8 +240,13 @@ impl PageCursor {
     pub fn parse(before: Option<i64>, after: Option<i64>) -> Result<Self> {
         match (before, after) {
             (Some(_), Some(_)) => Err(Error::validation("before", "cannot be combined with after")),
-            (Some(b), None) if b < 1 => Err(Error::validation("before", "must be a positive message id")),
-            (None, Some(a)) if a < 0 => Err(Error::validation("after", "must be a message id (0 or more)")),
+            (Some(b), None) if b < 1 => {
+                Err(Error::validation("before", "must be a positive message id"))
+            }
+            (None, Some(a)) if a < 0 => Err(Error::validation(
+                "after",
+                "must be a message id (0 or more)",
+            )),
             (Some(b), None) => Ok(PageCursor::Before(MessageId(b))),
             (None, Some(a)) => Ok(PageCursor::After(MessageId(a))),
             (None, None) => Ok(PageCursor::Newest),
@@ -278,7 +303,10 @@ mod tests {
 
     #[test]
     fn timestamps_are_rfc3339_utc_with_milliseconds() {
-        assert_eq!(Timestamp(1_795_120_267_123).rfc3339(), "2026-11-20T17:51:07.123Z");
+        assert_eq!(
+            Timestamp(1_795_120_267_123).rfc3339(),
+            "2026-11-20T17:51:07.123Z"
+        );
         assert_eq!(Timestamp(0).rfc3339(), "1970-01-01T00:00:00.000Z");
     }
 
@@ -299,7 +327,10 @@ mod tests {
         assert!(Password::parse("12345678").is_ok());
         assert!(Password::parse(&"é".repeat(128)).is_ok());
         assert!(Password::parse(&"x".repeat(129)).is_err());
-        assert_eq!(format!("{:?}", Password::parse("12345678").unwrap()), "Password(…)");
+        assert_eq!(
+            format!("{:?}", Password::parse("12345678").unwrap()),
+            "Password(…)"
+        );
     }
 
     #[test]
@@ -317,7 +348,13 @@ mod tests {
         assert!(MessageContent::parse(" \n ").is_err());
         assert!(MessageContent::parse(&"😀".repeat(4000)).is_ok());
         assert!(MessageContent::parse(&"😀".repeat(4001)).is_err());
-        assert_eq!(MessageContent::parse(&format!("  {}  ", "a".repeat(4000))).unwrap().as_str().len(), 4000);
+        assert_eq!(
+            MessageContent::parse(&format!("  {}  ", "a".repeat(4000)))
+                .unwrap()
+                .as_str()
+                .len(),
+            4000
+        );
         assert!(MessageContent::parse("nul\0here").is_err());
         assert!(MessageContent::parse("line one\nline two").is_ok());
     }
@@ -335,8 +372,14 @@ mod tests {
         assert_eq!(PageLimit::parse(None).unwrap(), PageLimit(50));
         assert!(PageLimit::parse(Some(0)).is_err());
         assert!(PageLimit::parse(Some(101)).is_err());
-        assert_eq!(PageCursor::parse(Some(5), None).unwrap(), PageCursor::Before(MessageId(5)));
-        assert_eq!(PageCursor::parse(None, Some(0)).unwrap(), PageCursor::After(MessageId(0)));
+        assert_eq!(
+            PageCursor::parse(Some(5), None).unwrap(),
+            PageCursor::Before(MessageId(5))
+        );
+        assert_eq!(
+            PageCursor::parse(None, Some(0)).unwrap(),
+            PageCursor::After(MessageId(0))
+        );
         assert!(PageCursor::parse(Some(5), Some(1)).is_err());
         assert!(PageCursor::parse(Some(0), None).is_err());
     }

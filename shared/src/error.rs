@@ -25,7 +25,10 @@ pub enum Error {
     #[error("request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("{field}: {message}")]
-    Validation { field: &'static str, message: String },
+    Validation {
+        field: &'static str,
+        message: String,
+    },
     #[error("too many messages; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("database unavailable: {0}")]
@@ -38,7 +41,10 @@ pub enum Error {
 
 impl Error {
     pub fn validation(field: &'static str, message: impl Into<String>) -> Self {
-        Error::Validation { field, message: message.into() }
+        Error::Validation {
+            field,
+            message: message.into(),
+        }
     }
 
     pub fn internal(what: impl std::fmt::Display) -> Self {
@@ -98,7 +104,12 @@ impl Error {
     }
 
     pub fn body(&self) -> ErrorBody {
-        ErrorBody { error: ErrorDetail { code: self.code(), message: self.public_message() } }
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message: self.public_message(),
+            },
+        }
     }
 }
 
@@ -116,7 +127,11 @@ pub struct ErrorDetail {
 
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
-        if is_connectivity(&e) { Error::Unavailable(e) } else { Error::Database(e) }
+        if is_connectivity(&e) {
+            Error::Unavailable(e)
+        } else {
+            Error::Database(e)
+        }
     }
 }
 
@@ -137,7 +152,9 @@ impl IntoResponse for Error {
         self.log();
         let mut response = (self.status(), axum::Json(self.body())).into_response();
         if let Error::RateLimited { retry_after_secs } = self {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
         response
     }

@@ -6,14 +6,23 @@ use std::time::Duration;
 
 use crate::auth::AuthUser;
 use crate::db::{self, messages::NewMessageRow};
-use crate::domain::{ClientId, Message, MessageContent, MessagePage, PageCursor, PageLimit, RoomId, Timestamp, UserSummary};
+use crate::domain::{
+    ClientId, Message, MessageContent, MessagePage, PageCursor, PageLimit, RoomId, Timestamp,
+    UserSummary,
+};
 use crate::error::{Error, Result};
 use crate::realtime;
 use crate::rooms;
 use crate::state::AppState;
 
 /// A page of a room's history, oldest first. Members only.
-pub async fn page(state: &AppState, user: &AuthUser, room: RoomId, cursor: PageCursor, limit: PageLimit) -> Result<MessagePage> {
+pub async fn page(
+    state: &AppState,
+    user: &AuthUser,
+    room: RoomId,
+    cursor: PageCursor,
+    limit: PageLimit,
+) -> Result<MessagePage> {
     rooms::require_member(state, user, room).await?;
     let (messages, has_more) = db::messages::page(&state.db.pool, room, cursor, limit).await?;
     Ok(MessagePage { messages, has_more })
@@ -40,13 +49,21 @@ impl Posted {
 /// Errors: 404/403 (room, membership), 422 (content, client_id), 429 over the rate limit.
 /// A repeated `client_id` answers the stored message and does not count against the limit.
 #[tracing::instrument(skip_all, fields(room_id = %room, user_id = %user.id))]
-pub async fn post(state: &AppState, user: &AuthUser, room: RoomId, content: &str, client_id: Option<&str>) -> Result<Posted> {
+pub async fn post(
+    state: &AppState,
+    user: &AuthUser,
+    room: RoomId,
+    content: &str,
+    client_id: Option<&str>,
+) -> Result<Posted> {
     let content = MessageContent::parse(content)?;
     let client_id = client_id.map(ClientId::parse).transpose()?;
     rooms::require_member(state, user, room).await?;
 
     if let Some(client_id) = &client_id
-        && let Some(existing) = db::messages::find_by_client_id(&state.db.pool, room, user.id, client_id.as_str()).await?
+        && let Some(existing) =
+            db::messages::find_by_client_id(&state.db.pool, room, user.id, client_id.as_str())
+                .await?
     {
         return Ok(Posted::Existing(existing));
     }
@@ -59,15 +76,24 @@ pub async fn post(state: &AppState, user: &AuthUser, room: RoomId, content: &str
     }
     let now = Timestamp::now();
     check_rate_limit(&mut tx, state, user, room, now).await?;
-    let new = NewMessageRow { room, sender: user.id, content: content.as_str(), client_id: client_id.as_ref().map(ClientId::as_str), now };
-    let id = match db::messages::insert(&mut *tx, &new).await {
+    let new = NewMessageRow {
+        room,
+        sender: user.id,
+        content: content.as_str(),
+        client_id: client_id.as_ref().map(ClientId::as_str),
+        now,
+    };
+    let id = match db::messages::insert(&mut tx, &new).await {
         Ok(id) => id,
         Err(e) if db::is_unique_violation(&e) => {
             // The same client_id won a race with us: answer what it stored.
             drop(tx);
             let key = client_id.as_ref().map(ClientId::as_str).unwrap_or_default();
-            let existing = db::messages::find_by_client_id(&state.db.pool, room, user.id, key).await?;
-            return existing.map(Posted::Existing).ok_or(Error::Conflict("duplicate message"));
+            let existing =
+                db::messages::find_by_client_id(&state.db.pool, room, user.id, key).await?;
+            return existing
+                .map(Posted::Existing)
+                .ok_or(Error::Conflict("duplicate message"));
         }
         Err(e) => return Err(e.into()),
     };
@@ -77,7 +103,10 @@ pub async fn post(state: &AppState, user: &AuthUser, room: RoomId, content: &str
     let message = Message {
         id,
         room_id: room,
-        sender: UserSummary { id: user.id, username: user.username.clone() },
+        sender: UserSummary {
+            id: user.id,
+            username: user.username.clone(),
+        },
         content: content.as_str().to_string(),
         created_at: now,
         client_id: client_id.map(|c| c.as_str().to_string()),
@@ -99,12 +128,15 @@ async fn check_rate_limit(
     }
     let window_ms = limit.window.as_millis() as i64;
     let since = Timestamp(now.millis() - window_ms);
-    let recent = db::messages::recent_send_times(&mut **tx, room, user.id, since, limit.messages).await?;
+    let recent =
+        db::messages::recent_send_times(&mut **tx, room, user.id, since, limit.messages).await?;
     if recent.len() < limit.messages as usize {
         return Ok(());
     }
     // The oldest of the last `limit` sends leaves the window first.
     let oldest = recent.last().copied().unwrap_or(now);
     let wait = Duration::from_millis((oldest.millis() + window_ms - now.millis()).max(1) as u64);
-    Err(Error::RateLimited { retry_after_secs: wait.as_secs_f64().ceil() as u64 })
+    Err(Error::RateLimited {
+        retry_after_secs: wait.as_secs_f64().ceil() as u64,
+    })
 }

@@ -30,9 +30,11 @@ pub async fn create(state: &AppState, user: &AuthUser, name: &str) -> Result<Roo
     let name = RoomName::parse(name)?;
     let now = Timestamp::now();
     let mut tx = state.db.pool.begin().await?;
-    let id = match db::rooms::insert(&mut *tx, name.as_str(), &name.key(), user.id, now).await {
+    let id = match db::rooms::insert(&mut tx, name.as_str(), &name.key(), user.id, now).await {
         Ok(id) => id,
-        Err(e) if db::is_unique_violation(&e) => return Err(Error::Conflict("room name already taken")),
+        Err(e) if db::is_unique_violation(&e) => {
+            return Err(Error::Conflict("room name already taken"));
+        }
         Err(e) => return Err(e.into()),
     };
     db::room_members::insert(&mut *tx, id, user.id, now).await?;
@@ -59,15 +61,23 @@ pub async fn list(state: &AppState, user: &AuthUser) -> Result<Vec<Room>> {
 
 /// One room; 404 when there is none. Any signed-in user may read a room's card.
 pub async fn get(state: &AppState, user: &AuthUser, id: RoomId) -> Result<Room> {
-    let row = db::rooms::find(&state.db.pool, id).await?.ok_or(NO_SUCH_ROOM)?;
+    let row = db::rooms::find(&state.db.pool, id)
+        .await?
+        .ok_or(NO_SUCH_ROOM)?;
     let members = db::room_members::list(&state.db.pool, Some(&[id])).await?;
-    Ok(assemble(row, members.into_iter().map(|(_, m)| m).collect(), user))
+    Ok(assemble(
+        row,
+        members.into_iter().map(|(_, m)| m).collect(),
+        user,
+    ))
 }
 
 /// Joins a room; joining twice is fine.
 #[tracing::instrument(skip_all, fields(room_id = %id, user_id = %user.id))]
 pub async fn join(state: &AppState, user: &AuthUser, id: RoomId) -> Result<Room> {
-    db::rooms::find(&state.db.pool, id).await?.ok_or(NO_SUCH_ROOM)?;
+    db::rooms::find(&state.db.pool, id)
+        .await?
+        .ok_or(NO_SUCH_ROOM)?;
     db::room_members::insert(&state.db.pool, id, user.id, Timestamp::now()).await?;
     get(state, user, id).await
 }
@@ -76,7 +86,9 @@ pub async fn join(state: &AppState, user: &AuthUser, id: RoomId) -> Result<Room>
 /// member stops receiving its messages at once.
 #[tracing::instrument(skip_all, fields(room_id = %id, user_id = %user.id))]
 pub async fn leave(state: &AppState, user: &AuthUser, id: RoomId) -> Result<()> {
-    db::rooms::find(&state.db.pool, id).await?.ok_or(NO_SUCH_ROOM)?;
+    db::rooms::find(&state.db.pool, id)
+        .await?
+        .ok_or(NO_SUCH_ROOM)?;
     db::room_members::delete(&state.db.pool, id, user.id).await?;
     realtime::disconnect_user_from_room(state, id, user).await
 }

@@ -36,7 +36,10 @@ pub async fn sqlite_state(settings: &[(&str, &str)]) -> TestState {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let stamp = crate::domain::Timestamp::now().millis();
-    let dir = std::env::temp_dir().join(format!("chat-lambda-test-{}-{stamp}-{n}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "chat-lambda-test-{}-{stamp}-{n}",
+        std::process::id()
+    ));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let url = format!("sqlite://{}", dir.join("chat.db").display());
     let mut env: HashMap<String, String> = HashMap::from([
@@ -46,7 +49,9 @@ pub async fn sqlite_state(settings: &[(&str, &str)]) -> TestState {
         ("RATE_LIMIT_MESSAGES".into(), "0".into()),
     ]);
     env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let config = Config::from_source(&env, Profile::Lambda).await.expect("test config");
+    let config = Config::from_source(&env, Profile::Lambda)
+        .await
+        .expect("test config");
     let state = AppState::new(config, Broadcaster::local()).expect("test state");
     state.db.migrate().await.expect("migrations");
     TestState { state, dir }
@@ -75,14 +80,23 @@ impl ManagementRecorder {
         let calls: Arc<Mutex<Vec<Recorded>>> = Arc::default();
         let gone: Arc<Mutex<HashSet<String>>> = Arc::default();
         let app = Router::new()
-            .route("/@connections/{id}", post(record_post).delete(record_delete))
+            .route(
+                "/@connections/{id}",
+                post(record_post).delete(record_delete),
+            )
             .with_state((calls.clone(), gone.clone()));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        ManagementRecorder { endpoint, calls, gone }
+        ManagementRecorder {
+            endpoint,
+            calls,
+            gone,
+        }
     }
 
     /// Makes the endpoint answer 410 Gone for this connection from now on.
@@ -107,10 +121,18 @@ impl ManagementRecorder {
 type RecorderState = (Arc<Mutex<Vec<Recorded>>>, Arc<Mutex<HashSet<String>>>);
 
 fn is_signed(headers: &HeaderMap) -> bool {
-    headers.get("authorization").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("AWS4-HMAC-SHA256 "))
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("AWS4-HMAC-SHA256 "))
 }
 
-async fn record_post(State((calls, gone)): State<RecorderState>, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> (StatusCode, HeaderMap) {
+async fn record_post(
+    State((calls, gone)): State<RecorderState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, HeaderMap) {
     calls.lock().unwrap().push(Recorded {
         method: "POST".into(),
         connection_id: id.clone(),
@@ -120,8 +142,17 @@ async fn record_post(State((calls, gone)): State<RecorderState>, Path(id): Path<
     answer(&gone, &id)
 }
 
-async fn record_delete(State((calls, gone)): State<RecorderState>, Path(id): Path<String>, headers: HeaderMap) -> (StatusCode, HeaderMap) {
-    calls.lock().unwrap().push(Recorded { method: "DELETE".into(), connection_id: id.clone(), frame: None, signed: is_signed(&headers) });
+async fn record_delete(
+    State((calls, gone)): State<RecorderState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> (StatusCode, HeaderMap) {
+    calls.lock().unwrap().push(Recorded {
+        method: "DELETE".into(),
+        connection_id: id.clone(),
+        frame: None,
+        signed: is_signed(&headers),
+    });
     answer(&gone, &id)
 }
 

@@ -15,7 +15,10 @@ fn event(name: &str) -> Value {
 async fn invoke(state: &shared::AppState, event: Value) -> Value {
     let request: LambdaRequest = serde_json::from_value(event).expect("an HTTP API event");
     let mut service = lambda_http::Adapter::from(shared::http::auth_router(state.clone()));
-    let response = service.call(LambdaEvent::new(request, Context::default())).await.unwrap();
+    let response = service
+        .call(LambdaEvent::new(request, Context::default()))
+        .await
+        .unwrap();
     serde_json::to_value(response).unwrap()
 }
 

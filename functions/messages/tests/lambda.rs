@@ -17,7 +17,10 @@ fn event(name: &str) -> Value {
 async fn invoke(state: &shared::AppState, event: Value) -> Value {
     let request: LambdaRequest = serde_json::from_value(event).expect("an HTTP API event");
     let mut service = lambda_http::Adapter::from(shared::http::messages_router(state.clone()));
-    let response = service.call(LambdaEvent::new(request, Context::default())).await.unwrap();
+    let response = service
+        .call(LambdaEvent::new(request, Context::default()))
+        .await
+        .unwrap();
     serde_json::to_value(response).unwrap()
 }
 
@@ -26,10 +29,18 @@ async fn a_posted_message_is_stored_pushed_to_live_sockets_and_paged_on_a_named_
     let test = sqlite_state(&[]).await;
     let state = &test.state;
     let recorder = ManagementRecorder::start().await;
-    let alice = shared::accounts::register(state, "alice", "correct horse battery").await.unwrap();
+    let alice = shared::accounts::register(state, "alice", "correct horse battery")
+        .await
+        .unwrap();
     let token = state.jwt.issue(alice.id, "alice").unwrap();
-    let auth = AuthUser { id: alice.id, username: "alice".into(), expires_at: i64::MAX / 1000 };
-    let room = shared::rooms::create(state, &auth, "General").await.unwrap();
+    let auth = AuthUser {
+        id: alice.id,
+        username: "alice".into(),
+        expires_at: i64::MAX / 1000,
+    };
+    let room = shared::rooms::create(state, &auth, "General")
+        .await
+        .unwrap();
     assert_eq!(room.id, RoomId(1));
     for id in ["live-1", "gone-1"] {
         let connection = Connection {
@@ -40,7 +51,9 @@ async fn a_posted_message_is_stored_pushed_to_live_sockets_and_paged_on_a_named_
             connected_at: Timestamp::now(),
             expires_at: Timestamp(i64::MAX / 2),
         };
-        shared::db::connections::insert(&state.db.pool, &connection).await.unwrap();
+        shared::db::connections::insert(&state.db.pool, &connection)
+            .await
+            .unwrap();
     }
     recorder.mark_gone("gone-1");
 
@@ -52,11 +65,21 @@ async fn a_posted_message_is_stored_pushed_to_live_sockets_and_paged_on_a_named_
     assert_eq!(message["content"], "hello from Lambda 👋");
 
     // The push happened before the function answered, signed like any SDK call.
-    assert_eq!(recorder.frames_to("live-1"), vec![json!({"type": "message", "message": message})]);
+    assert_eq!(
+        recorder.frames_to("live-1"),
+        vec![json!({"type": "message", "message": message})]
+    );
     assert!(recorder.calls().iter().all(|c| c.signed));
     // 410 Gone removed exactly the stale row.
-    let left = shared::db::connections::list_for_room(&state.db.pool, room.id).await.unwrap();
-    assert_eq!(left.iter().map(|c| c.connection_id.as_str()).collect::<Vec<_>>(), vec!["live-1"]);
+    let left = shared::db::connections::list_for_room(&state.db.pool, room.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        left.iter()
+            .map(|c| c.connection_id.as_str())
+            .collect::<Vec<_>>(),
+        vec!["live-1"]
+    );
 
     let mut list = event("list-messages-prod-stage.json");
     list["headers"]["authorization"] = json!(format!("Bearer {token}"));

@@ -13,7 +13,10 @@ fn event(name: &str) -> Value {
 async fn invoke(state: &shared::AppState, event: Value) -> Value {
     let request: LambdaRequest = serde_json::from_value(event).expect("an HTTP API event");
     let mut service = lambda_http::Adapter::from(shared::http::rooms_router(state.clone()));
-    let response = service.call(LambdaEvent::new(request, Context::default())).await.unwrap();
+    let response = service
+        .call(LambdaEvent::new(request, Context::default()))
+        .await
+        .unwrap();
     serde_json::to_value(response).unwrap()
 }
 
@@ -26,15 +29,26 @@ fn with_token(mut event: Value, token: &str) -> Value {
 async fn rooms_are_created_listed_and_joined_through_lambda_events() {
     let test = sqlite_state(&[]).await;
     let state = &test.state;
-    let alice = shared::accounts::register(state, "alice", "correct horse battery").await.unwrap();
-    let bob = shared::accounts::register(state, "bob", "correct horse battery").await.unwrap();
+    let alice = shared::accounts::register(state, "alice", "correct horse battery")
+        .await
+        .unwrap();
+    let bob = shared::accounts::register(state, "bob", "correct horse battery")
+        .await
+        .unwrap();
     let alice_token = state.jwt.issue(alice.id, "alice").unwrap();
     let bob_token = state.jwt.issue(bob.id, "bob").unwrap();
 
-    let created = invoke(state, with_token(event("create-room-prod-stage.json"), &alice_token)).await;
+    let created = invoke(
+        state,
+        with_token(event("create-room-prod-stage.json"), &alice_token),
+    )
+    .await;
     assert_eq!(created["statusCode"], 201, "{created}");
     let room: Value = serde_json::from_str(created["body"].as_str().unwrap()).unwrap();
-    assert_eq!((room["id"].as_i64(), room["name"].as_str()), (Some(1), Some("General")));
+    assert_eq!(
+        (room["id"].as_i64(), room["name"].as_str()),
+        (Some(1), Some("General"))
+    );
 
     let joined = invoke(state, with_token(event("join-room.json"), &bob_token)).await;
     assert_eq!(joined["statusCode"], 200, "{joined}");
@@ -51,5 +65,8 @@ async fn health_checks_the_database_through_a_lambda_event() {
     let test = sqlite_state(&[]).await;
     let health = invoke(&test.state, event("health.json")).await;
     assert_eq!(health["statusCode"], 200);
-    assert_eq!(serde_json::from_str::<Value>(health["body"].as_str().unwrap()).unwrap(), json!({"status": "ok", "database": "ok"}));
+    assert_eq!(
+        serde_json::from_str::<Value>(health["body"].as_str().unwrap()).unwrap(),
+        json!({"status": "ok", "database": "ok"})
+    );
 }

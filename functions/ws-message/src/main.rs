@@ -10,8 +10,10 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let state = shared::state::or_exit(AppState::for_lambda().await); // once per cold start
     let state = &state;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<ApiGatewayWebsocketProxyRequest>| async move {
-        Ok::<_, Error>(shared::realtime::on_message(state, &event.payload).await)
-    }))
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<ApiGatewayWebsocketProxyRequest>| async move {
+            Ok::<_, Error>(shared::realtime::on_message(state, &event.payload).await)
+        },
+    ))
     .await
 }

@@ -8,7 +8,11 @@ use shared::db::connections::Connection;
 use shared::domain::Timestamp;
 use shared::testing::{ManagementRecorder, sqlite_state};
 
-fn message_event(fixture: &str, connection_id: &str, body: Option<&str>) -> ApiGatewayWebsocketProxyRequest {
+fn message_event(
+    fixture: &str,
+    connection_id: &str,
+    body: Option<&str>,
+) -> ApiGatewayWebsocketProxyRequest {
     let path = format!("{}/events/{fixture}", env!("CARGO_MANIFEST_DIR"));
     let mut event: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     event["requestContext"]["connectionId"] = json!(connection_id);
@@ -23,11 +27,23 @@ async fn every_action_is_answered_by_posts_and_bad_frames_get_error_frames() {
     let recorder = ManagementRecorder::start().await;
     let test = sqlite_state(&[("WEBSOCKET_API_ENDPOINT", recorder.endpoint.as_str())]).await;
     let state = &test.state;
-    let alice = shared::accounts::register(state, "alice", "correct horse battery").await.unwrap();
-    let bob = shared::accounts::register(state, "bob", "correct horse battery").await.unwrap();
-    let auth = |u: &shared::domain::User| AuthUser { id: u.id, username: u.username.clone(), expires_at: i64::MAX / 1000 };
-    let room = shared::rooms::create(state, &auth(&alice), "General").await.unwrap();
-    shared::rooms::join(state, &auth(&bob), room.id).await.unwrap();
+    let alice = shared::accounts::register(state, "alice", "correct horse battery")
+        .await
+        .unwrap();
+    let bob = shared::accounts::register(state, "bob", "correct horse battery")
+        .await
+        .unwrap();
+    let auth = |u: &shared::domain::User| AuthUser {
+        id: u.id,
+        username: u.username.clone(),
+        expires_at: i64::MAX / 1000,
+    };
+    let room = shared::rooms::create(state, &auth(&alice), "General")
+        .await
+        .unwrap();
+    shared::rooms::join(state, &auth(&bob), room.id)
+        .await
+        .unwrap();
     for (id, user) in [("alice-ws", &alice), ("bob-ws", &bob), ("stale-ws", &bob)] {
         let connection = Connection {
             connection_id: id.into(),
@@ -37,23 +53,39 @@ async fn every_action_is_answered_by_posts_and_bad_frames_get_error_frames() {
             connected_at: Timestamp::now(),
             expires_at: Timestamp(i64::MAX / 2),
         };
-        shared::db::connections::insert(&state.db.pool, &connection).await.unwrap();
+        shared::db::connections::insert(&state.db.pool, &connection)
+            .await
+            .unwrap();
     }
     recorder.mark_gone("stale-ws");
 
-    let answer = shared::realtime::on_message(state, &message_event("ping.json", "alice-ws", None)).await;
+    let answer =
+        shared::realtime::on_message(state, &message_event("ping.json", "alice-ws", None)).await;
     assert_eq!(answer.status_code, 200);
-    assert_eq!(recorder.frames_to("alice-ws"), vec![json!({"type": "pong"})]);
+    assert_eq!(
+        recorder.frames_to("alice-ws"),
+        vec![json!({"type": "pong"})]
+    );
 
-    shared::realtime::on_message(state, &message_event("send-message.json", "alice-ws", None)).await;
+    shared::realtime::on_message(state, &message_event("send-message.json", "alice-ws", None))
+        .await;
     let pushed = recorder.frames_to("bob-ws");
     assert_eq!(pushed.len(), 1);
     assert_eq!(pushed[0]["type"], "message");
     assert_eq!(pushed[0]["message"]["content"], "hello over the socket");
     assert_eq!(pushed[0]["message"]["client_id"], "ws-1");
-    assert_eq!(recorder.frames_to("alice-ws").last().unwrap()["message"], pushed[0]["message"], "the sender gets its echo");
-    let rows = shared::db::connections::list_for_room(&state.db.pool, room.id).await.unwrap();
-    assert!(rows.iter().all(|c| c.connection_id != "stale-ws"), "410 removed the stale row");
+    assert_eq!(
+        recorder.frames_to("alice-ws").last().unwrap()["message"],
+        pushed[0]["message"],
+        "the sender gets its echo"
+    );
+    let rows = shared::db::connections::list_for_room(&state.db.pool, room.id)
+        .await
+        .unwrap();
+    assert!(
+        rows.iter().all(|c| c.connection_id != "stale-ws"),
+        "410 removed the stale row"
+    );
 
     shared::realtime::on_message(state, &message_event("sync.json", "bob-ws", None)).await;
     let frames = recorder.frames_to("bob-ws");
@@ -65,14 +97,29 @@ async fn every_action_is_answered_by_posts_and_bad_frames_get_error_frames() {
     assert_eq!(presence["online"].as_array().unwrap().len(), 2);
 
     shared::realtime::on_message(state, &message_event("typing.json", "alice-ws", None)).await;
-    assert_eq!(recorder.frames_to("bob-ws").last().unwrap(), &json!({"type": "typing", "user": {"id": alice.id, "username": "alice"}}));
+    assert_eq!(
+        recorder.frames_to("bob-ws").last().unwrap(),
+        &json!({"type": "typing", "user": {"id": alice.id, "username": "alice"}})
+    );
 
     let before = recorder.frames_to("alice-ws").len();
-    for bad in ["{oops", r#"{"action":"dance"}"#, r#"{"action":"sendMessage","content":"  ","client_id":"c-7"}"#] {
-        let answer = shared::realtime::on_message(state, &message_event("ping.json", "alice-ws", Some(bad))).await;
+    for bad in [
+        "{oops",
+        r#"{"action":"dance"}"#,
+        r#"{"action":"sendMessage","content":"  ","client_id":"c-7"}"#,
+    ] {
+        let answer =
+            shared::realtime::on_message(state, &message_event("ping.json", "alice-ws", Some(bad)))
+                .await;
         assert_eq!(answer.status_code, 200, "the connection stays");
     }
     let errors = &recorder.frames_to("alice-ws")[before..];
-    assert_eq!(errors.iter().map(|f| f["code"].as_str().unwrap()).collect::<Vec<_>>(), vec!["bad_request", "bad_request", "validation_failed"]);
+    assert_eq!(
+        errors
+            .iter()
+            .map(|f| f["code"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        vec!["bad_request", "bad_request", "validation_failed"]
+    );
     assert_eq!(errors[2]["client_id"], "c-7");
 }

@@ -25,39 +25,91 @@ async fn registering_returns_201_with_the_user_and_never_a_hash(backend: Backend
     assert!(user["id"].as_i64().unwrap() > 0);
     assert_eq!(user["username"], "alice");
     let created_at = user["created_at"].as_str().unwrap();
-    assert!(created_at.ends_with('Z') && created_at.len() == 24, "RFC 3339 with ms: {created_at}");
-    assert_eq!(user.as_object().unwrap().len(), 3, "id, username, created_at only: {user}");
+    assert!(
+        created_at.ends_with('Z') && created_at.len() == 24,
+        "RFC 3339 with ms: {created_at}"
+    );
+    assert_eq!(
+        user.as_object().unwrap().len(),
+        3,
+        "id, username, created_at only: {user}"
+    );
 }
 
 async fn each_registration_rule_answers_422_naming_the_field(backend: Backend) {
     let app = spawn_app(backend).await;
     let cases = [
-        (json!({"username": "ab", "password": "password123"}), "username"),
-        (json!({"username": "a".repeat(33), "password": "password123"}), "username"),
-        (json!({"username": "bad name", "password": "password123"}), "username"),
-        (json!({"username": "émile", "password": "password123"}), "username"),
-        (json!({"username": "alice", "password": "short"}), "password"),
-        (json!({"username": "alice", "password": "x".repeat(129)}), "password"),
+        (
+            json!({"username": "ab", "password": "password123"}),
+            "username",
+        ),
+        (
+            json!({"username": "a".repeat(33), "password": "password123"}),
+            "username",
+        ),
+        (
+            json!({"username": "bad name", "password": "password123"}),
+            "username",
+        ),
+        (
+            json!({"username": "émile", "password": "password123"}),
+            "username",
+        ),
+        (
+            json!({"username": "alice", "password": "short"}),
+            "password",
+        ),
+        (
+            json!({"username": "alice", "password": "x".repeat(129)}),
+            "password",
+        ),
         (json!({"password": "password123"}), "username"),
         (json!({"username": "alice"}), "password"),
-        (json!({"username": 42, "password": "password123"}), "username"),
+        (
+            json!({"username": 42, "password": "password123"}),
+            "username",
+        ),
     ];
     for (body, field) in cases {
         let response = app.post_json("/api/auth/register", None, &body).await;
-        let message = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let message = assert_error(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
         assert!(message.starts_with(field), "{body} → {message}");
     }
     // Nothing was stored by the refusals: the name is still free.
-    assert_eq!(app.register("alice", "password123").await.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.register("alice", "password123").await.status(),
+        StatusCode::CREATED
+    );
 }
 
 async fn usernames_are_unique_case_insensitively(backend: Backend) {
     let app = spawn_app(backend).await;
-    assert_eq!(app.register("Alice", "password123").await.status(), StatusCode::CREATED);
-    assert_error(app.register("alice", "password456").await, StatusCode::CONFLICT, "conflict").await;
-    assert_error(app.register("ALICE", "password456").await, StatusCode::CONFLICT, "conflict").await;
+    assert_eq!(
+        app.register("Alice", "password123").await.status(),
+        StatusCode::CREATED
+    );
+    assert_error(
+        app.register("alice", "password456").await,
+        StatusCode::CONFLICT,
+        "conflict",
+    )
+    .await;
+    assert_error(
+        app.register("ALICE", "password456").await,
+        StatusCode::CONFLICT,
+        "conflict",
+    )
+    .await;
     // The first account is untouched.
-    assert_eq!(app.login("alice", "password123").await.status(), StatusCode::OK);
+    assert_eq!(
+        app.login("alice", "password123").await.status(),
+        StatusCode::OK
+    );
 }
 
 async fn login_accepts_json_and_the_oauth2_password_form(backend: Backend) {
@@ -67,12 +119,23 @@ async fn login_accepts_json_and_the_oauth2_password_form(backend: Backend) {
     assert_eq!(json_login["token_type"], "bearer");
     assert_eq!(json_login["expires_in"], 86400);
     assert_eq!(json_login["user"]["username"], "bob");
-    assert_eq!(json_login["access_token"].as_str().unwrap().split('.').count(), 3);
+    assert_eq!(
+        json_login["access_token"]
+            .as_str()
+            .unwrap()
+            .split('.')
+            .count(),
+        3
+    );
 
     let form = app
         .http
         .post(app.url("/api/auth/login"))
-        .form(&[("grant_type", "password"), ("username", "bob"), ("password", "password123")])
+        .form(&[
+            ("grant_type", "password"),
+            ("username", "bob"),
+            ("password", "password123"),
+        ])
         .send()
         .await
         .unwrap();
@@ -80,7 +143,14 @@ async fn login_accepts_json_and_the_oauth2_password_form(backend: Backend) {
     let form_login: Value = form.json().await.unwrap();
     assert_eq!(form_login["user"], json_login["user"]);
 
-    let plain = app.http.post(app.url("/api/auth/login")).body("username=bob").header("content-type", "text/plain").send().await.unwrap();
+    let plain = app
+        .http
+        .post(app.url("/api/auth/login"))
+        .body("username=bob")
+        .header("content-type", "text/plain")
+        .send()
+        .await
+        .unwrap();
     assert_error(plain, StatusCode::BAD_REQUEST, "bad_request").await;
 }
 
@@ -101,16 +171,27 @@ async fn unknown_users_and_wrong_passwords_get_the_same_answer(backend: Backend)
 async fn bytes_beyond_72_of_a_password_still_count(backend: Backend) {
     let app = spawn_app(backend).await;
     let password = format!("{}-tail-one", "p".repeat(80));
-    assert_eq!(app.register("dave", &password).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.register("dave", &password).await.status(),
+        StatusCode::CREATED
+    );
     let same_first_72 = format!("{}-tail-two", "p".repeat(80));
-    assert_eq!(app.login("dave", &same_first_72).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.login("dave", &same_first_72).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(app.login("dave", &password).await.status(), StatusCode::OK);
 }
 
 async fn me_returns_the_signed_in_user(backend: Backend) {
     let app = spawn_app(backend).await;
     let erin = app.signed_in("erin").await;
-    let me: Value = app.get("/api/auth/me", Some(&erin.token)).await.json().await.unwrap();
+    let me: Value = app
+        .get("/api/auth/me", Some(&erin.token))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["id"], erin.id);
     assert_eq!(me["username"], "erin");
 }
@@ -121,19 +202,35 @@ fn b64(bytes: &[u8]) -> String {
 
 fn sign_hs256(claims: &Value, secret: &str) -> String {
     let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
-    jsonwebtoken::encode(&header, claims, &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes())).unwrap()
+    jsonwebtoken::encode(
+        &header,
+        claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
 }
 
 async fn missing_malformed_tampered_expired_and_unsigned_tokens_get_401(backend: Backend) {
     let app = spawn_app(backend).await;
     let frank = app.signed_in("frank").await;
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
     let claims = |exp: i64| json!({"sub": frank.id.to_string(), "username": "frank", "iat": now - 10, "exp": exp});
 
     let mut parts: Vec<String> = frank.token.split('.').map(String::from).collect();
-    parts[1] = b64(json!({"sub": "1", "username": "admin", "iat": now, "exp": now + 3600}).to_string().as_bytes());
+    parts[1] = b64(
+        json!({"sub": "1", "username": "admin", "iat": now, "exp": now + 3600})
+            .to_string()
+            .as_bytes(),
+    );
     let tampered = parts.join(".");
-    let none = format!("{}.{}.", b64(br#"{"alg":"none","typ":"JWT"}"#), b64(claims(now + 3600).to_string().as_bytes()));
+    let none = format!(
+        "{}.{}.",
+        b64(br#"{"alg":"none","typ":"JWT"}"#),
+        b64(claims(now + 3600).to_string().as_bytes())
+    );
     let expired = sign_hs256(&claims(now - 120), JWT_SECRET);
     let other_key = sign_hs256(&claims(now + 3600), "some-other-secret-that-is-long-enough");
     let hs512 = jsonwebtoken::encode(
@@ -145,15 +242,36 @@ async fn missing_malformed_tampered_expired_and_unsigned_tokens_get_401(backend:
 
     let no_header = app.http.get(app.url("/api/auth/me")).send().await.unwrap();
     assert_error(no_header, StatusCode::UNAUTHORIZED, "unauthorized").await;
-    let basic = app.http.get(app.url("/api/auth/me")).header("authorization", "Basic Zm9vOmJhcg==").send().await.unwrap();
+    let basic = app
+        .http
+        .get(app.url("/api/auth/me"))
+        .header("authorization", "Basic Zm9vOmJhcg==")
+        .send()
+        .await
+        .unwrap();
     assert_error(basic, StatusCode::UNAUTHORIZED, "unauthorized").await;
-    for (what, token) in [("tampered", tampered), ("alg none", none), ("expired", expired), ("other key", other_key), ("HS512", hs512), ("garbage", "a.b.c".into())] {
+    for (what, token) in [
+        ("tampered", tampered),
+        ("alg none", none),
+        ("expired", expired),
+        ("other key", other_key),
+        ("HS512", hs512),
+        ("garbage", "a.b.c".into()),
+    ] {
         let response = app.get("/api/auth/me", Some(&token)).await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{what}");
         assert_error(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
     }
     // A well-signed token still works.
-    assert_eq!(app.get("/api/auth/me", Some(&frank.token)).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get("/api/auth/me", Some(&frank.token)).await.status(),
+        StatusCode::OK
+    );
     // The same checks guard every protected route.
-    assert_error(app.get("/api/rooms", Some("a.b.c")).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    assert_error(
+        app.get("/api/rooms", Some("a.b.c")).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    )
+    .await;
 }

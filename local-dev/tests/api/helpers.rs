@@ -93,19 +93,34 @@ impl TestDatabase {
     pub async fn create(backend: &Backend) -> TestDatabase {
         match backend {
             Backend::Sqlite => {
-                let dir = std::env::temp_dir().join(format!("chat-test-{}", uuid::Uuid::new_v4().simple()));
+                let dir = std::env::temp_dir()
+                    .join(format!("chat-test-{}", uuid::Uuid::new_v4().simple()));
                 std::fs::create_dir_all(&dir).unwrap();
-                TestDatabase { url: format!("sqlite://{}", dir.join("chat.db").display()), cleanup: Cleanup::SqliteDir(dir) }
+                TestDatabase {
+                    url: format!("sqlite://{}", dir.join("chat.db").display()),
+                    cleanup: Cleanup::SqliteDir(dir),
+                }
             }
             Backend::MySql { server_url } => {
-                let name = format!("chat_test_{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
+                let name = format!(
+                    "chat_test_{}",
+                    &uuid::Uuid::new_v4().simple().to_string()[..16]
+                );
                 let admin = shared::db::Db::connect_lazy_url(server_url, 1).unwrap();
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")))
-                    .execute(&admin.pool)
-                    .await
-                    .expect("cannot create the test database: is MariaDB running at TEST_MYSQL_URL?");
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+                )))
+                .execute(&admin.pool)
+                .await
+                .expect("cannot create the test database: is MariaDB running at TEST_MYSQL_URL?");
                 admin.pool.close().await;
-                TestDatabase { url: format!("{server_url}/{name}"), cleanup: Cleanup::MySql { server_url: server_url.clone(), name } }
+                TestDatabase {
+                    url: format!("{server_url}/{name}"),
+                    cleanup: Cleanup::MySql {
+                        server_url: server_url.clone(),
+                        name,
+                    },
+                }
             }
         }
     }
@@ -121,10 +136,17 @@ impl Drop for TestDatabase {
                 // Drop runs inside the test's runtime: drop the database from a thread of its own.
                 let (server_url, name) = (server_url.clone(), name.clone());
                 let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
                     rt.block_on(async {
                         if let Ok(admin) = shared::db::Db::connect_lazy_url(&server_url, 1) {
-                            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).execute(&admin.pool).await;
+                            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                                "DROP DATABASE IF EXISTS {name}"
+                            )))
+                            .execute(&admin.pool)
+                            .await;
                             admin.pool.close().await;
                         }
                     });
@@ -140,7 +162,7 @@ pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
     pub state: shared::AppState,
-    pub backend: Backend,
+    pub sockets: local_dev::shim::Sockets,
     _db: TestDatabase,
     _server: tokio::task::JoinHandle<()>,
 }
@@ -149,7 +171,10 @@ fn init_logs() {
     static INIT: Once = Once::new();
     INIT.call_once(|| {
         if std::env::var("TEST_LOG").is_ok() {
-            let _ = tracing_subscriber::fmt().with_env_filter("info,sqlx=warn").with_test_writer().try_init();
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter("info,sqlx=warn")
+                .with_test_writer()
+                .try_init();
         }
     });
 }
@@ -161,10 +186,10 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 /// Starts local-dev with test defaults (cheap bcrypt, no rate limit) overridden by `settings`.
 pub async fn spawn_app_with(backend: Backend, settings: &[(&str, &str)]) -> TestApp {
     let db = TestDatabase::create(&backend).await;
-    spawn_app_on(backend, db, settings).await
+    spawn_app_on(db, settings).await
 }
 
-pub async fn spawn_app_on(backend: Backend, db: TestDatabase, settings: &[(&str, &str)]) -> TestApp {
+pub async fn spawn_app_on(db: TestDatabase, settings: &[(&str, &str)]) -> TestApp {
     init_logs();
     let mut env: HashMap<String, String> = [
         ("DATABASE_URL", db.url.as_str()),
@@ -179,26 +204,41 @@ pub async fn spawn_app_on(backend: Backend, db: TestDatabase, settings: &[(&str,
     let mut limits = local_dev::Limits::default();
     for (k, v) in settings {
         match *k {
-            "LOCAL_WS_IDLE_TIMEOUT_SECONDS" => limits.idle_timeout = std::time::Duration::from_secs(v.parse().unwrap()),
-            "LOCAL_WS_MAX_LIFETIME_SECONDS" => limits.max_lifetime = std::time::Duration::from_secs(v.parse().unwrap()),
+            "LOCAL_WS_IDLE_TIMEOUT_SECONDS" => {
+                limits.idle_timeout = std::time::Duration::from_secs(v.parse().unwrap())
+            }
+            "LOCAL_WS_MAX_LIFETIME_SECONDS" => {
+                limits.max_lifetime = std::time::Duration::from_secs(v.parse().unwrap())
+            }
             _ => {
                 env.insert(k.to_string(), v.to_string());
             }
         }
     }
-    let config = Config::from_source(&env, Profile::LocalDev).await.expect("test configuration");
-    let options = local_dev::Options { config, frontend_dist: std::env::temp_dir().join("no-spa-build-here"), limits };
-    let app = local_dev::start("127.0.0.1:0", options).await.expect("local-dev starts");
-    let (addr, state) = (app.addr, app.state.clone());
+    let config = Config::from_source(&env, Profile::LocalDev)
+        .await
+        .expect("test configuration");
+    let options = local_dev::Options {
+        config,
+        frontend_dist: std::env::temp_dir().join("no-spa-build-here"),
+        limits,
+    };
+    let app = local_dev::start("127.0.0.1:0", options)
+        .await
+        .expect("local-dev starts");
+    let (addr, state, sockets) = (app.addr, app.state.clone(), app.sockets.clone());
     let server = tokio::spawn(async move {
         let _ = app.serve(std::future::pending()).await;
     });
     TestApp {
         addr,
         base: format!("http://{addr}"),
-        http: reqwest::Client::builder().timeout(std::time::Duration::from_secs(30)).build().unwrap(),
+        http: reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .unwrap(),
         state,
-        backend,
+        sockets,
         _db: db,
         _server: server,
     }
@@ -208,7 +248,6 @@ pub async fn spawn_app_on(backend: Backend, db: TestDatabase, settings: &[(&str,
 #[derive(Clone, Debug)]
 pub struct Session {
     pub id: i64,
-    pub username: String,
     pub token: String,
 }
 
@@ -234,54 +273,94 @@ impl TestApp {
     }
 
     pub async fn register(&self, username: &str, password: &str) -> Response {
-        self.post_json("/api/auth/register", None, &json!({"username": username, "password": password})).await
+        self.post_json(
+            "/api/auth/register",
+            None,
+            &json!({"username": username, "password": password}),
+        )
+        .await
     }
 
     pub async fn login(&self, username: &str, password: &str) -> Response {
-        self.post_json("/api/auth/login", None, &json!({"username": username, "password": password})).await
+        self.post_json(
+            "/api/auth/login",
+            None,
+            &json!({"username": username, "password": password}),
+        )
+        .await
     }
 
     /// Registers and logs in a new user.
     pub async fn signed_in(&self, username: &str) -> Session {
         let password = "correct horse battery";
-        assert_eq!(self.register(username, password).await.status(), StatusCode::CREATED);
+        assert_eq!(
+            self.register(username, password).await.status(),
+            StatusCode::CREATED
+        );
         let body: Value = self.login(username, password).await.json().await.unwrap();
         Session {
             id: body["user"]["id"].as_i64().unwrap(),
-            username: username.to_string(),
             token: body["access_token"].as_str().unwrap().to_string(),
         }
     }
 
     pub async fn create_room(&self, who: &Session, name: &str) -> Response {
-        self.post_json("/api/rooms", Some(&who.token), &json!({ "name": name })).await
+        self.post_json("/api/rooms", Some(&who.token), &json!({ "name": name }))
+            .await
     }
 
     /// Creates a room and returns its id.
     pub async fn room(&self, who: &Session, name: &str) -> i64 {
         let response = self.create_room(who, name).await;
         assert_eq!(response.status(), StatusCode::CREATED);
-        response.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+        response.json::<Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap()
     }
 
     pub async fn join(&self, who: &Session, room: i64) -> Response {
-        self.post_json(&format!("/api/rooms/{room}/join"), Some(&who.token), &json!({})).await
+        self.post_json(
+            &format!("/api/rooms/{room}/join"),
+            Some(&who.token),
+            &json!({}),
+        )
+        .await
     }
 
     pub async fn leave(&self, who: &Session, room: i64) -> Response {
-        self.post_json(&format!("/api/rooms/{room}/leave"), Some(&who.token), &json!({})).await
+        self.post_json(
+            &format!("/api/rooms/{room}/leave"),
+            Some(&who.token),
+            &json!({}),
+        )
+        .await
     }
 
-    pub async fn post_message(&self, who: &Session, room: i64, content: &str, client_id: Option<&str>) -> Response {
+    pub async fn post_message(
+        &self,
+        who: &Session,
+        room: i64,
+        content: &str,
+        client_id: Option<&str>,
+    ) -> Response {
         let mut body = json!({ "content": content });
         if let Some(c) = client_id {
             body["client_id"] = json!(c);
         }
-        self.post_json(&format!("/api/rooms/{room}/messages"), Some(&who.token), &body).await
+        self.post_json(
+            &format!("/api/rooms/{room}/messages"),
+            Some(&who.token),
+            &body,
+        )
+        .await
     }
 
     pub async fn messages(&self, who: &Session, room: i64, query: &str) -> Response {
-        self.get(&format!("/api/rooms/{room}/messages{query}"), Some(&who.token)).await
+        self.get(
+            &format!("/api/rooms/{room}/messages{query}"),
+            Some(&who.token),
+        )
+        .await
     }
 
     /// A WebSocket URL for `room` with `token`.
@@ -295,7 +374,118 @@ pub async fn assert_error(response: Response, status: StatusCode, code: &str) ->
     assert_eq!(response.status(), status, "status");
     let body: Value = response.json().await.expect("error bodies are JSON");
     assert_eq!(body["error"]["code"], code, "code in {body}");
-    let message = body["error"]["message"].as_str().expect("a message").to_string();
+    let message = body["error"]["message"]
+        .as_str()
+        .expect("a message")
+        .to_string();
     assert!(!message.is_empty());
     message
+}
+
+/// A real WebSocket client (tokio-tungstenite) speaking API.md's frames.
+pub struct WsClient {
+    stream: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+}
+
+/// How long a test waits for a frame before failing.
+pub const FRAME_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl WsClient {
+    /// Opens a socket; `Err(status)` when the upgrade is refused.
+    pub async fn connect(url: &str) -> Result<WsClient, u16> {
+        match tokio_tungstenite::connect_async(url).await {
+            Ok((stream, _)) => Ok(WsClient { stream }),
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                Err(response.status().as_u16())
+            }
+            Err(e) => panic!("WebSocket connect failed: {e}"),
+        }
+    }
+
+    pub async fn send(&mut self, frame: Value) {
+        use futures_util::SinkExt as _;
+        self.stream
+            .send(tokio_tungstenite::tungstenite::Message::text(
+                frame.to_string(),
+            ))
+            .await
+            .unwrap();
+    }
+
+    pub async fn send_text(&mut self, text: String) {
+        use futures_util::SinkExt as _;
+        self.stream
+            .send(tokio_tungstenite::tungstenite::Message::text(text))
+            .await
+            .unwrap();
+    }
+
+    /// The next data frame as JSON; panics on close or after `FRAME_WAIT`.
+    pub async fn next(&mut self) -> Value {
+        match self.next_event(FRAME_WAIT).await {
+            WsEvent::Frame(v) => v,
+            other => panic!("expected a frame, got {other:?}"),
+        }
+    }
+
+    /// The next frame of the given `type`, skipping others (e.g. presence noise).
+    pub async fn next_of(&mut self, kind: &str) -> Value {
+        loop {
+            let frame = self.next().await;
+            if frame["type"] == kind {
+                return frame;
+            }
+        }
+    }
+
+    pub async fn next_event(&mut self, wait: std::time::Duration) -> WsEvent {
+        use futures_util::StreamExt as _;
+        use tokio_tungstenite::tungstenite::Message;
+        loop {
+            match tokio::time::timeout(wait, self.stream.next()).await {
+                Err(_) => return WsEvent::Silence,
+                Ok(None) => return WsEvent::Closed(None),
+                Ok(Some(Err(_))) => return WsEvent::Closed(None),
+                Ok(Some(Ok(Message::Text(text)))) => {
+                    return WsEvent::Frame(serde_json::from_str(&text).unwrap());
+                }
+                Ok(Some(Ok(Message::Close(frame)))) => {
+                    return WsEvent::Closed(frame.map(|f| u16::from(f.code)));
+                }
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+
+    /// `sync` and collect the answer: every `history` part, then `presence`.
+    pub async fn sync(&mut self, after: Option<i64>) -> (Vec<Value>, Value) {
+        self.send(json!({"action": "sync", "after": after, "limit": 50}))
+            .await;
+        let mut messages = Vec::new();
+        loop {
+            let frame = self.next().await;
+            match frame["type"].as_str() {
+                Some("history") => {
+                    messages.extend(frame["messages"].as_array().unwrap().iter().cloned())
+                }
+                Some("presence") if frame["joined"].is_null() && frame["left"].is_null() => {
+                    return (messages, frame);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.stream.close(None).await;
+    }
+}
+
+#[derive(Debug)]
+pub enum WsEvent {
+    Frame(Value),
+    Closed(Option<u16>),
+    Silence,
 }

@@ -4,6 +4,8 @@
 mod helpers;
 
 mod auth;
+mod management;
 mod messages;
 mod robustness;
 mod rooms;
+mod websocket;

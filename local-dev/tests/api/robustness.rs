@@ -19,12 +19,20 @@ async fn health_reports_the_database(backend: Backend) {
     let app = spawn_app(backend).await;
     let response = app.get("/api/health", None).await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.json::<Value>().await.unwrap(), json!({"status": "ok", "database": "ok"}));
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"status": "ok", "database": "ok"})
+    );
 }
 
 async fn the_openapi_document_lists_every_rest_route(backend: Backend) {
     let app = spawn_app(backend).await;
-    let doc: Value = app.get("/api/openapi.json", None).await.json().await.unwrap();
+    let doc: Value = app
+        .get("/api/openapi.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let expected = [
         ("/api/auth/register", "post"),
@@ -40,10 +48,23 @@ async fn the_openapi_document_lists_every_rest_route(backend: Backend) {
         ("/api/health", "get"),
     ];
     for (path, method) in expected {
-        assert!(doc["paths"][path][method].is_object(), "{method} {path} missing");
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} missing"
+        );
     }
-    for schema in ["User", "Room", "Message", "MessagePage", "ErrorBody", "LoginResponse"] {
-        assert!(doc["components"]["schemas"][schema].is_object(), "schema {schema} missing");
+    for schema in [
+        "User",
+        "Room",
+        "Message",
+        "MessagePage",
+        "ErrorBody",
+        "LoginResponse",
+    ] {
+        assert!(
+            doc["components"]["schemas"][schema].is_object(),
+            "schema {schema} missing"
+        );
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
 }
@@ -52,7 +73,12 @@ async fn malformed_bodies_get_400_and_the_server_stays_up(backend: Backend) {
     let app = spawn_app(backend).await;
     let alice = app.signed_in("alice").await;
     let send = |body: &'static str, content_type: &'static str| {
-        app.http.post(app.url("/api/rooms")).bearer_auth(&alice.token).header("content-type", content_type).body(body).send()
+        app.http
+            .post(app.url("/api/rooms"))
+            .bearer_auth(&alice.token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
     };
     for (body, content_type) in [
         ("{not json", "application/json"),
@@ -63,13 +89,30 @@ async fn malformed_bodies_get_400_and_the_server_stays_up(backend: Backend) {
         ("\u{0}\u{1}\u{2}", "application/json"),
     ] {
         let response = send(body, content_type).await.unwrap();
-        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{body:?} as {content_type}");
+        assert_eq!(
+            response.status(),
+            StatusCode::BAD_REQUEST,
+            "{body:?} as {content_type}"
+        );
         assert_error(response, StatusCode::BAD_REQUEST, "bad_request").await;
     }
-    let no_type = app.http.post(app.url("/api/auth/register")).body(r#"{"username":"x"}"#).send().await.unwrap();
+    let no_type = app
+        .http
+        .post(app.url("/api/auth/register"))
+        .body(r#"{"username":"x"}"#)
+        .send()
+        .await
+        .unwrap();
     assert_error(no_type, StatusCode::BAD_REQUEST, "bad_request").await;
-    let wrong_shape = app.post_json("/api/rooms", Some(&alice.token), &json!(["name"])).await;
-    assert_error(wrong_shape, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let wrong_shape = app
+        .post_json("/api/rooms", Some(&alice.token), &json!(["name"]))
+        .await;
+    assert_error(
+        wrong_shape,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(app.get("/api/health", None).await.status(), StatusCode::OK);
 }
 
@@ -77,32 +120,73 @@ async fn bodies_over_64_kib_get_413_declared_or_streamed(backend: Backend) {
     let app = spawn_app(backend).await;
     let alice = app.signed_in("alice").await;
     let big = json!({ "name": "x".repeat(70 * 1024) }).to_string();
-    let declared = app.http.post(app.url("/api/rooms")).bearer_auth(&alice.token).header("content-type", "application/json").body(big.clone()).send().await.unwrap();
+    let declared = app
+        .http
+        .post(app.url("/api/rooms"))
+        .bearer_auth(&alice.token)
+        .header("content-type", "application/json")
+        .body(big.clone())
+        .send()
+        .await
+        .unwrap();
     assert_error(declared, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
 
-    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = big.into_bytes().chunks(8 * 1024).map(|c| Ok(c.to_vec())).collect();
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = big
+        .into_bytes()
+        .chunks(8 * 1024)
+        .map(|c| Ok(c.to_vec()))
+        .collect();
     let streamed = app
         .http
         .post(app.url("/api/rooms"))
         .bearer_auth(&alice.token)
         .header("content-type", "application/json")
-        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(chunks)))
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
         .send()
         .await
         .unwrap();
     assert_error(streamed, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
 
-    let on_unknown_route = app.http.post(app.url("/api/nowhere")).header("content-length", "999999").body(vec![b'a'; 999_999]).send().await.unwrap();
-    assert_error(on_unknown_route, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+    let on_unknown_route = app
+        .http
+        .post(app.url("/api/nowhere"))
+        .header("content-length", "999999")
+        .body(vec![b'a'; 999_999])
+        .send()
+        .await
+        .unwrap();
+    assert_error(
+        on_unknown_route,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+    )
+    .await;
     // Just under the limit is fine (and then fails on its content, not its size).
     let fits = json!({ "name": "x".repeat(60 * 1024) });
-    assert_error(app.post_json("/api/rooms", Some(&alice.token), &fits).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_error(
+        app.post_json("/api/rooms", Some(&alice.token), &fits).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
 }
 
 async fn unknown_routes_and_methods_get_json_errors(backend: Backend) {
     let app = spawn_app(backend).await;
-    assert_error(app.get("/api/nope", None).await, StatusCode::NOT_FOUND, "not_found").await;
-    assert_error(app.get("/api/rooms/1/messages/extra", None).await, StatusCode::NOT_FOUND, "not_found").await;
+    assert_error(
+        app.get("/api/nope", None).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    assert_error(
+        app.get("/api/rooms/1/messages/extra", None).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
     let delete = app.http.delete(app.url("/api/rooms")).send().await.unwrap();
     assert_error(delete, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
 }
@@ -111,8 +195,20 @@ async fn a_barrage_of_bad_requests_leaves_stored_data_intact(backend: Backend) {
     let app = spawn_app(backend).await;
     let alice = app.signed_in("alice").await;
     let room = app.room(&alice, "keep me").await;
-    let kept: Value = app.post_message(&alice, room, "precious", Some("keep")).await.json().await.unwrap();
-    let garbage: Vec<&str> = vec!["{", "null", "[]", "{\"content\":null}", "{\"content\":{\"$gt\":1}}", "{\"content\":\"'; DROP TABLE messages; --\"}"];
+    let kept: Value = app
+        .post_message(&alice, room, "precious", Some("keep"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let garbage: Vec<&str> = vec![
+        "{",
+        "null",
+        "[]",
+        "{\"content\":null}",
+        "{\"content\":{\"$gt\":1}}",
+        "{\"content\":\"'; DROP TABLE messages; --\"}",
+    ];
     for body in garbage {
         let _ = app
             .http
@@ -123,34 +219,63 @@ async fn a_barrage_of_bad_requests_leaves_stored_data_intact(backend: Backend) {
             .send()
             .await
             .unwrap();
-        let _ = app.http.post(app.url("/api/auth/login")).header("content-type", "application/json").body(body).send().await.unwrap();
+        let _ = app
+            .http
+            .post(app.url("/api/auth/login"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
     }
     let page: Value = app.messages(&alice, room, "").await.json().await.unwrap();
     let messages = page["messages"].as_array().unwrap();
     assert_eq!(messages[0], kept);
-    assert_eq!(messages.last().unwrap()["content"], "'; DROP TABLE messages; --", "stored as text, not run");
+    assert_eq!(
+        messages.last().unwrap()["content"],
+        "'; DROP TABLE messages; --",
+        "stored as text, not run"
+    );
     assert_eq!(messages.len(), 2);
-    assert_eq!(app.login("alice", "correct horse battery").await.status(), StatusCode::OK);
+    assert_eq!(
+        app.login("alice", "correct horse battery").await.status(),
+        StatusCode::OK
+    );
 }
 
 /// MySQL only: an embedded SQLite file cannot go away. The app talks to MariaDB through a TCP
 /// relay the test can cut, as a failover or network blip would.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_outage_gives_503_and_the_server_recovers_by_itself() {
-    let Some(backend) = Backend::mysql() else { return };
+    let Some(backend) = Backend::mysql() else {
+        return;
+    };
     let db = TestDatabase::create(&backend).await;
     let relay = relay::Relay::start(&db.url).await;
-    let app = spawn_app_on(backend.clone(), db, &[("DATABASE_URL", relay.url.as_str())]).await;
+    let app = spawn_app_on(db, &[("DATABASE_URL", relay.url.as_str())]).await;
     let alice = app.signed_in("alice").await;
     let room = app.room(&alice, "resilient").await;
 
     relay.cut();
     let started = std::time::Instant::now();
-    assert_error(app.get("/api/health", None).await, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
-    let post = app.post_message(&alice, room, "during the outage", None).await;
+    assert_error(
+        app.get("/api/health", None).await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+    )
+    .await;
+    let post = app
+        .post_message(&alice, room, "during the outage", None)
+        .await;
     let message = assert_error(post, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
-    assert!(!message.to_lowercase().contains("mysql") && !message.contains("127.0.0.1"), "no internals: {message}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(20), "answers promptly instead of hanging");
+    assert!(
+        !message.to_lowercase().contains("mysql") && !message.contains("127.0.0.1"),
+        "no internals: {message}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "answers promptly instead of hanging"
+    );
 
     relay.restore();
     let mut recovered = false;
@@ -162,10 +287,24 @@ async fn a_database_outage_gives_503_and_the_server_recovers_by_itself() {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     assert!(recovered, "health is ok again once the database is back");
-    assert_eq!(app.post_message(&alice, room, "after the outage", None).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.post_message(&alice, room, "after the outage", None)
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
     let page: Value = app.messages(&alice, room, "").await.json().await.unwrap();
-    let contents: Vec<&str> = page["messages"].as_array().unwrap().iter().map(|m| m["content"].as_str().unwrap()).collect();
-    assert_eq!(contents, vec!["after the outage"], "nothing half-written during the outage");
+    let contents: Vec<&str> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        contents,
+        vec!["after the outage"],
+        "nothing half-written during the outage"
+    );
 }
 
 mod relay {
@@ -183,17 +322,26 @@ mod relay {
 
     impl Relay {
         pub async fn start(database_url: &str) -> Relay {
-            let host_start = database_url.find('@').map_or(database_url.find("://").unwrap() + 3, |i| i + 1);
+            let host_start = database_url
+                .find('@')
+                .map_or(database_url.find("://").unwrap() + 3, |i| i + 1);
             let host_end = host_start + database_url[host_start..].find('/').unwrap();
             let target = database_url[host_start..host_end].to_string();
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let url = format!("{}{}{}", &database_url[..host_start], listener.local_addr().unwrap(), &database_url[host_end..]);
+            let url = format!(
+                "{}{}{}",
+                &database_url[..host_start],
+                listener.local_addr().unwrap(),
+                &database_url[host_end..]
+            );
             let up = Arc::new(AtomicBool::new(true));
             let (cut, _) = watch::channel(0u64);
             let (up_task, cut_task) = (up.clone(), cut.clone());
             tokio::spawn(async move {
                 loop {
-                    let Ok((mut client, _)) = listener.accept().await else { continue };
+                    let Ok((mut client, _)) = listener.accept().await else {
+                        continue;
+                    };
                     if !up_task.load(Ordering::SeqCst) {
                         drop(client); // refused: the database is "down"
                         continue;
@@ -201,7 +349,9 @@ mod relay {
                     let target = target.clone();
                     let mut cut_rx = cut_task.subscribe();
                     tokio::spawn(async move {
-                        let Ok(mut server) = TcpStream::connect(&target).await else { return };
+                        let Ok(mut server) = TcpStream::connect(&target).await else {
+                            return;
+                        };
                         tokio::select! {
                             _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
                             _ = cut_rx.changed() => {}

@@ -2,7 +2,9 @@
 
 use sqlx::{Any, AnyConnection, Executor};
 
-use crate::domain::{Message, MessageId, PageCursor, PageLimit, RoomId, Timestamp, UserId, UserSummary};
+use crate::domain::{
+    Message, MessageId, PageCursor, PageLimit, RoomId, Timestamp, UserId, UserSummary,
+};
 use crate::error::Result;
 
 type Row = (i64, i64, i64, String, String, i64, Option<String>);
@@ -19,7 +21,10 @@ fn from_row((id, room_id, sender_id, sender_name, content, created_at, client_id
     Message {
         id: MessageId(id),
         room_id: RoomId(room_id),
-        sender: UserSummary { id: UserId(sender_id), username: sender_name },
+        sender: UserSummary {
+            id: UserId(sender_id),
+            username: sender_name,
+        },
         content,
         created_at: Timestamp(created_at),
         client_id,
@@ -35,7 +40,10 @@ pub struct NewMessageRow<'a> {
 }
 
 /// Inserts a message; a repeated `(room, sender, client_id)` surfaces as a unique violation.
-pub async fn insert(conn: &mut AnyConnection, new: &NewMessageRow<'_>) -> std::result::Result<MessageId, sqlx::Error> {
+pub async fn insert(
+    conn: &mut AnyConnection,
+    new: &NewMessageRow<'_>,
+) -> std::result::Result<MessageId, sqlx::Error> {
     let done = sqlx::query(
         "INSERT INTO messages (room_id, sender_id, content, client_id, created_at) VALUES (?, ?, ?, ?, ?)",
     )
@@ -49,8 +57,14 @@ pub async fn insert(conn: &mut AnyConnection, new: &NewMessageRow<'_>) -> std::r
     Ok(MessageId(super::inserted_id(conn, done).await?))
 }
 
-pub async fn find<'c>(ex: impl Executor<'c, Database = Any>, id: MessageId) -> Result<Option<Message>> {
-    let row: Option<Row> = sqlx::query_as(concat!(select_messages!(), " WHERE m.id = ?")).bind(id.0).fetch_optional(ex).await?;
+pub async fn find<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: MessageId,
+) -> Result<Option<Message>> {
+    let row: Option<Row> = sqlx::query_as(concat!(select_messages!(), " WHERE m.id = ?"))
+        .bind(id.0)
+        .fetch_optional(ex)
+        .await?;
     Ok(row.map(from_row))
 }
 
@@ -61,13 +75,15 @@ pub async fn find_by_client_id<'c>(
     sender: UserId,
     client_id: &str,
 ) -> Result<Option<Message>> {
-    let row: Option<Row> =
-        sqlx::query_as(concat!(select_messages!(), " WHERE m.room_id = ? AND m.sender_id = ? AND m.client_id = ?"))
-            .bind(room.0)
-            .bind(sender.0)
-            .bind(client_id)
-            .fetch_optional(ex)
-            .await?;
+    let row: Option<Row> = sqlx::query_as(concat!(
+        select_messages!(),
+        " WHERE m.room_id = ? AND m.sender_id = ? AND m.client_id = ?"
+    ))
+    .bind(room.0)
+    .bind(sender.0)
+    .bind(client_id)
+    .fetch_optional(ex)
+    .await?;
     Ok(row.map(from_row))
 }
 
@@ -81,23 +97,33 @@ pub async fn page<'c>(
 ) -> Result<(Vec<Message>, bool)> {
     let fetch = i64::from(limit.0) + 1;
     let query = match cursor {
-        PageCursor::Newest => sqlx::query_as::<_, Row>(concat!(select_messages!(), " WHERE m.room_id = ? ORDER BY m.id DESC LIMIT ?"))
-            .bind(room.0)
-            .bind(fetch),
-        PageCursor::Before(before) => {
-            sqlx::query_as::<_, Row>(concat!(select_messages!(), " WHERE m.room_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?"))
-                .bind(room.0)
-                .bind(before.0)
-                .bind(fetch)
-        }
-        PageCursor::After(after) => {
-            sqlx::query_as::<_, Row>(concat!(select_messages!(), " WHERE m.room_id = ? AND m.id > ? ORDER BY m.id ASC LIMIT ?"))
-                .bind(room.0)
-                .bind(after.0)
-                .bind(fetch)
-        }
+        PageCursor::Newest => sqlx::query_as::<_, Row>(concat!(
+            select_messages!(),
+            " WHERE m.room_id = ? ORDER BY m.id DESC LIMIT ?"
+        ))
+        .bind(room.0)
+        .bind(fetch),
+        PageCursor::Before(before) => sqlx::query_as::<_, Row>(concat!(
+            select_messages!(),
+            " WHERE m.room_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?"
+        ))
+        .bind(room.0)
+        .bind(before.0)
+        .bind(fetch),
+        PageCursor::After(after) => sqlx::query_as::<_, Row>(concat!(
+            select_messages!(),
+            " WHERE m.room_id = ? AND m.id > ? ORDER BY m.id ASC LIMIT ?"
+        ))
+        .bind(room.0)
+        .bind(after.0)
+        .bind(fetch),
     };
-    let mut messages: Vec<Message> = query.fetch_all(ex).await?.into_iter().map(from_row).collect();
+    let mut messages: Vec<Message> = query
+        .fetch_all(ex)
+        .await?
+        .into_iter()
+        .map(from_row)
+        .collect();
     let has_more = messages.len() > limit.0 as usize;
     messages.truncate(limit.0 as usize);
     if !matches!(cursor, PageCursor::After(_)) {

@@ -46,7 +46,10 @@ impl Db {
     /// Builds the pool without connecting: the first query connects, and a database that is
     /// down gives 503s until it is back, then the pool recovers by itself.
     pub fn connect_lazy(config: &Config) -> Result<Db> {
-        Db::connect_lazy_url(config.database_url.expose_secret(), config.db_max_connections)
+        Db::connect_lazy_url(
+            config.database_url.expose_secret(),
+            config.db_max_connections,
+        )
     }
 
     pub fn connect_lazy_url(url: &str, max_connections: u32) -> Result<Db> {
@@ -73,7 +76,10 @@ impl Db {
                 })
             });
         }
-        Ok(Db { pool: pool.connect_lazy_with(options), backend })
+        Ok(Db {
+            pool: pool.connect_lazy_with(options),
+            backend,
+        })
     }
 
     /// Applies the migrations of this backend that have not run yet.
@@ -112,12 +118,17 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
 }
 
 /// The id an INSERT generated, read on the connection that ran it.
-pub(crate) async fn inserted_id(conn: &mut sqlx::AnyConnection, done: sqlx::any::AnyQueryResult) -> Result<i64, sqlx::Error> {
+pub(crate) async fn inserted_id(
+    conn: &mut sqlx::AnyConnection,
+    done: sqlx::any::AnyQueryResult,
+) -> Result<i64, sqlx::Error> {
     if let Some(id) = done.last_insert_id() {
         return Ok(id);
     }
     // sqlx 0.9's Any driver drops SQLite's rowid (its sqlite `map_result`): ask SQLite.
-    let (id,): (i64,) = sqlx::query_as("SELECT last_insert_rowid()").fetch_one(conn).await?;
+    let (id,): (i64,) = sqlx::query_as("SELECT last_insert_rowid()")
+        .fetch_one(conn)
+        .await?;
     Ok(id)
 }
 

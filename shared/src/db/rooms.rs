@@ -29,7 +29,10 @@ fn from_row((id, name, creator_id, creator_name, created_at, last_message_at): R
     RoomRow {
         id: RoomId(id),
         name,
-        created_by: UserSummary { id: UserId(creator_id), username: creator_name },
+        created_by: UserSummary {
+            id: UserId(creator_id),
+            username: creator_name,
+        },
         created_at: Timestamp(created_at),
         last_message_at: last_message_at.map(Timestamp),
     }
@@ -43,24 +46,35 @@ pub async fn insert(
     created_by: UserId,
     now: Timestamp,
 ) -> std::result::Result<RoomId, sqlx::Error> {
-    let done = sqlx::query("INSERT INTO rooms (name, name_key, created_by, created_at) VALUES (?, ?, ?, ?)")
-        .bind(name)
-        .bind(name_key)
-        .bind(created_by.0)
-        .bind(now.millis())
-        .execute(&mut *conn)
-        .await?;
+    let done = sqlx::query(
+        "INSERT INTO rooms (name, name_key, created_by, created_at) VALUES (?, ?, ?, ?)",
+    )
+    .bind(name)
+    .bind(name_key)
+    .bind(created_by.0)
+    .bind(now.millis())
+    .execute(&mut *conn)
+    .await?;
     Ok(RoomId(super::inserted_id(conn, done).await?))
 }
 
-pub async fn find<'c>(ex: impl Executor<'c, Database = Any>, id: RoomId) -> Result<Option<RoomRow>> {
-    let row: Option<Row> = sqlx::query_as(concat!(select_rooms!(), " WHERE r.id = ?")).bind(id.0).fetch_optional(ex).await?;
+pub async fn find<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: RoomId,
+) -> Result<Option<RoomRow>> {
+    let row: Option<Row> = sqlx::query_as(concat!(select_rooms!(), " WHERE r.id = ?"))
+        .bind(id.0)
+        .fetch_optional(ex)
+        .await?;
     Ok(row.map(from_row))
 }
 
 /// Every room, newest activity (last message, else creation) first.
 pub async fn list<'c>(ex: impl Executor<'c, Database = Any>) -> Result<Vec<RoomRow>> {
-    let rows: Vec<Row> = sqlx::query_as(concat!(select_rooms!(), " ORDER BY COALESCE(r.last_message_at, r.created_at) DESC, r.id DESC"))
+    let rows: Vec<Row> = sqlx::query_as(concat!(
+        select_rooms!(),
+        " ORDER BY COALESCE(r.last_message_at, r.created_at) DESC, r.id DESC"
+    ))
     .fetch_all(ex)
     .await?;
     Ok(rows.into_iter().map(from_row).collect())
@@ -70,12 +84,26 @@ pub async fn list<'c>(ex: impl Executor<'c, Database = Any>) -> Result<Vec<RoomR
 /// room. Run first when posting: it serialises the room's writers, so message ids (and
 /// times) are committed in order and a client catching up with `after=<id>` cannot miss a
 /// message committed late with a lower id. (sqlx asks MySQL for matched, not changed, rows.)
-pub async fn lock_for_posting<'c>(ex: impl Executor<'c, Database = Any>, id: RoomId) -> Result<bool> {
-    let done = sqlx::query("UPDATE rooms SET last_message_at = last_message_at WHERE id = ?").bind(id.0).execute(ex).await?;
+pub async fn lock_for_posting<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: RoomId,
+) -> Result<bool> {
+    let done = sqlx::query("UPDATE rooms SET last_message_at = last_message_at WHERE id = ?")
+        .bind(id.0)
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn set_last_message_at<'c>(ex: impl Executor<'c, Database = Any>, id: RoomId, at: Timestamp) -> Result<()> {
-    sqlx::query("UPDATE rooms SET last_message_at = ? WHERE id = ?").bind(at.millis()).bind(id.0).execute(ex).await?;
+pub async fn set_last_message_at<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: RoomId,
+    at: Timestamp,
+) -> Result<()> {
+    sqlx::query("UPDATE rooms SET last_message_at = ? WHERE id = ?")
+        .bind(at.millis())
+        .bind(id.0)
+        .execute(ex)
+        .await?;
     Ok(())
 }

@@ -26,7 +26,10 @@ pub async fn insert(
 }
 
 /// The user with this case-folded name, with its password hash.
-pub async fn find_by_key<'c>(ex: impl Executor<'c, Database = Any>, username_key: &str) -> Result<Option<(User, String)>> {
+pub async fn find_by_key<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    username_key: &str,
+) -> Result<Option<(User, String)>> {
     let row: Option<(i64, String, i64, String)> = sqlx::query_as(
         "SELECT id, username, created_at, password_hash FROM users WHERE username_key = ?",
     )
@@ -34,7 +37,14 @@ pub async fn find_by_key<'c>(ex: impl Executor<'c, Database = Any>, username_key
     .fetch_optional(ex)
     .await?;
     Ok(row.map(|(id, username, created_at, hash)| {
-        (User { id: UserId(id), username, created_at: Timestamp(created_at) }, hash)
+        (
+            User {
+                id: UserId(id),
+                username,
+                created_at: Timestamp(created_at),
+            },
+            hash,
+        )
     }))
 }
 
@@ -44,5 +54,9 @@ pub async fn find<'c>(ex: impl Executor<'c, Database = Any>, id: UserId) -> Resu
             .bind(id.0)
             .fetch_optional(ex)
             .await?;
-    Ok(row.map(|(id, username, created_at)| User { id: UserId(id), username, created_at: Timestamp(created_at) }))
+    Ok(row.map(|(id, username, created_at)| User {
+        id: UserId(id),
+        username,
+        created_at: Timestamp(created_at),
+    }))
 }

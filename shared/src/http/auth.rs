@@ -30,9 +30,16 @@ pub struct RegisterRequest {
 #[utoipa::path(post, path = "/api/auth/register", tag = "auth", request_body = RegisterRequest,
     responses((status = 201, body = User), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody),
               (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn register(State(state): State<AppState>, ApiJson(body): ApiJson<RegisterRequest>) -> Result<(StatusCode, Json<User>)> {
-    let username = body.username.ok_or_else(|| crate::Error::validation("username", "is required"))?;
-    let password = body.password.ok_or_else(|| crate::Error::validation("password", "is required"))?;
+async fn register(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<RegisterRequest>,
+) -> Result<(StatusCode, Json<User>)> {
+    let username = body
+        .username
+        .ok_or_else(|| crate::Error::validation("username", "is required"))?;
+    let password = body
+        .password
+        .ok_or_else(|| crate::Error::validation("password", "is required"))?;
     let user = accounts::register(&state, &username, &password).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
@@ -42,8 +49,13 @@ async fn register(State(state): State<AppState>, ApiJson(body): ApiJson<Register
     request_body(content((RegisterRequest = "application/json"), (RegisterRequest = "application/x-www-form-urlencoded"))),
     responses((status = 200, body = LoginResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
-async fn login(State(state): State<AppState>, credentials: Credentials) -> Result<Json<LoginResponse>> {
-    Ok(Json(accounts::login(&state, &credentials.username, &credentials.password).await?))
+async fn login(
+    State(state): State<AppState>,
+    credentials: Credentials,
+) -> Result<Json<LoginResponse>> {
+    Ok(Json(
+        accounts::login(&state, &credentials.username, &credentials.password).await?,
+    ))
 }
 
 /// The signed-in user.

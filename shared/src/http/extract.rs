@@ -21,14 +21,22 @@ fn content_type(headers: &HeaderMap) -> String {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
         .unwrap_or_default()
 }
 
 pub(super) async fn body_bytes(req: Request, state: &AppState) -> Result<Bytes, Error> {
     Bytes::from_request(req, state).await.map_err(|e| match e {
         BytesRejection::FailedToBufferBody(inner) if inner.body_text().contains("length limit") => {
-            Error::PayloadTooLarge { limit: MAX_BODY_BYTES }
+            Error::PayloadTooLarge {
+                limit: MAX_BODY_BYTES,
+            }
         }
         other => Error::BadRequest(other.body_text()),
     })
@@ -51,7 +59,15 @@ pub(super) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> 
             Error::BadRequest(format!("body is not valid JSON: {inner}"))
         } else {
             let path = e.path().to_string();
-            let field = if path == "." { "body" } else { FIELD_NAMES.iter().find(|f| **f == path).copied().unwrap_or("body") };
+            let field = if path == "." {
+                "body"
+            } else {
+                FIELD_NAMES
+                    .iter()
+                    .find(|f| **f == path)
+                    .copied()
+                    .unwrap_or("body")
+            };
             Error::validation(field, inner.to_string())
         }
     })
@@ -65,7 +81,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Error> {
         if content_type(req.headers()) != "application/json" {
-            return Err(Error::BadRequest("expected Content-Type: application/json".into()));
+            return Err(Error::BadRequest(
+                "expected Content-Type: application/json".into(),
+            ));
         }
         let bytes = body_bytes(req, state).await?;
         parse_json(&bytes).map(ApiJson)
@@ -98,7 +116,8 @@ impl FromRequest<AppState> for Credentials {
                 .map_err(|e| Error::BadRequest(format!("malformed form body: {e}")))?,
             _ => {
                 return Err(Error::BadRequest(
-                    "expected Content-Type: application/json or application/x-www-form-urlencoded".into(),
+                    "expected Content-Type: application/json or application/x-www-form-urlencoded"
+                        .into(),
                 ));
             }
         };
@@ -109,8 +128,12 @@ impl FromRequest<AppState> for Credentials {
 impl Credentials {
     fn required(body: CredentialsBody) -> Result<Self, Error> {
         Ok(Credentials {
-            username: body.username.ok_or_else(|| Error::validation("username", "is required"))?,
-            password: body.password.ok_or_else(|| Error::validation("password", "is required"))?,
+            username: body
+                .username
+                .ok_or_else(|| Error::validation("username", "is required"))?,
+            password: body
+                .password
+                .ok_or_else(|| Error::validation("password", "is required"))?,
         })
     }
 }
@@ -126,10 +149,15 @@ impl FromRequestParts<AppState> for AuthUser {
         let token = header
             .to_str()
             .ok()
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or(Error::Unauthorized("malformed Authorization header; expected Bearer <token>"))?;
+            .ok_or(Error::Unauthorized(
+                "malformed Authorization header; expected Bearer <token>",
+            ))?;
         state.jwt.verify(token)
     }
 }
@@ -141,8 +169,14 @@ impl FromRequestParts<AppState> for RoomPath {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let Path(raw) = Path::<String>::from_request_parts(parts, state).await.map_err(|_| Error::NotFound("no such room"))?;
-        raw.parse::<i64>().ok().filter(|id| *id > 0).map(|id| RoomPath(RoomId(id))).ok_or(Error::NotFound("no such room"))
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| Error::NotFound("no such room"))?;
+        raw.parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .map(|id| RoomPath(RoomId(id)))
+            .ok_or(Error::NotFound("no such room"))
     }
 }
 
@@ -170,6 +204,9 @@ impl FromRequestParts<AppState> for History {
         let Query(params) = Query::<HistoryParams>::from_request_parts(parts, state)
             .await
             .map_err(|e| Error::BadRequest(format!("malformed query: {}", e.body_text())))?;
-        Ok(History { cursor: PageCursor::parse(params.before, params.after)?, limit: PageLimit::parse(params.limit)? })
+        Ok(History {
+            cursor: PageCursor::parse(params.before, params.after)?,
+            limit: PageLimit::parse(params.limit)?,
+        })
     }
 }

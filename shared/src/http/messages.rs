@@ -29,8 +29,15 @@ pub struct NewMessage {
     params(("id" = i64, Path), super::extract::HistoryParams),
     responses((status = 200, body = MessagePage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn list(State(state): State<AppState>, user: AuthUser, RoomPath(room): RoomPath, history: History) -> Result<Json<MessagePage>> {
-    Ok(Json(messages::page(&state, &user, room, history.cursor, history.limit).await?))
+async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    RoomPath(room): RoomPath,
+    history: History,
+) -> Result<Json<MessagePage>> {
+    Ok(Json(
+        messages::page(&state, &user, room, history.cursor, history.limit).await?,
+    ))
 }
 
 /// Post a message; it is pushed to every live WebSocket in the room. 200 with the stored
@@ -47,9 +54,13 @@ async fn post(
     RoomPath(room): RoomPath,
     ApiJson(body): ApiJson<NewMessage>,
 ) -> Result<(StatusCode, Json<Message>)> {
-    let content = body.content.ok_or_else(|| Error::validation("content", "is required"))?;
-    Ok(match messages::post(&state, &user, room, &content, body.client_id.as_deref()).await? {
-        Posted::Created(m) => (StatusCode::CREATED, Json(m)),
-        Posted::Existing(m) => (StatusCode::OK, Json(m)),
-    })
+    let content = body
+        .content
+        .ok_or_else(|| Error::validation("content", "is required"))?;
+    Ok(
+        match messages::post(&state, &user, room, &content, body.client_id.as_deref()).await? {
+            Posted::Created(m) => (StatusCode::CREATED, Json(m)),
+            Posted::Existing(m) => (StatusCode::OK, Json(m)),
+        },
+    )
 }

@@ -45,7 +45,12 @@ pub fn messages_router(state: AppState) -> Router {
 
 /// Every REST route in one router (local-dev, tests).
 pub fn app(state: AppState) -> Router {
-    finish(auth::routes().merge(rooms::routes()).merge(messages::routes()), state)
+    finish(
+        auth::routes()
+            .merge(rooms::routes())
+            .merge(messages::routes()),
+        state,
+    )
 }
 
 fn finish(routes: Router<AppState>, state: AppState) -> Router {
@@ -54,10 +59,14 @@ fn finish(routes: Router<AppState>, state: AppState) -> Router {
         .route("/api/health", get(health))
         .route("/api/openapi.json", get(openapi::serve))
         .fallback(|| async { Error::NotFound("no such route") })
-        .method_not_allowed_fallback(|| async { Error::MethodNotAllowed("method not allowed on this route") })
+        .method_not_allowed_fallback(|| async {
+            Error::MethodNotAllowed("method not allowed on this route")
+        })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(reject_oversized_bodies))
-        .layer(CatchPanicLayer::custom(|_| Error::internal("handler panicked").into_response()))
+        .layer(CatchPanicLayer::custom(|_| {
+            Error::internal("handler panicked").into_response()
+        }))
         .layer(TraceLayer::new_for_http())
         .layer(cors)
         .with_state(state);
@@ -74,7 +83,9 @@ fn strip_base_path(mut request: Request) -> Request {
     if path.starts_with("/api/") || path == "/api" {
         return request;
     }
-    let Some(next_slash) = path.get(1..).and_then(|p| p.find('/')) else { return request };
+    let Some(next_slash) = path.get(1..).and_then(|p| p.find('/')) else {
+        return request;
+    };
     let rest = &path[1 + next_slash..];
     if !(rest.starts_with("/api/") || rest == "/api") {
         return request;
@@ -98,7 +109,10 @@ async fn reject_oversized_bodies(request: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
-        return Error::PayloadTooLarge { limit: MAX_BODY_BYTES }.into_response();
+        return Error::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        }
+        .into_response();
     }
     next.run(request).await
 }
@@ -115,7 +129,9 @@ fn cors_layer(origins: &[String]) -> CorsLayer {
         // Same-origin only (local-dev serves the SPA itself; API Gateway can add CORS on its own).
         CorsLayer::new()
     } else {
-        base.allow_origin(AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok())))
+        base.allow_origin(AllowOrigin::list(
+            origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()),
+        ))
     }
 }
 
@@ -124,7 +140,10 @@ mod tests {
     use super::*;
 
     fn path_after(uri: &str) -> String {
-        let request = Request::builder().uri(uri).body(axum::body::Body::empty()).unwrap();
+        let request = Request::builder()
+            .uri(uri)
+            .body(axum::body::Body::empty())
+            .unwrap();
         strip_base_path(request).uri().to_string()
     }
 
@@ -151,5 +170,8 @@ pub struct Health {
     responses((status = 200, body = Health), (status = 503, description = "database unreachable", body = crate::error::ErrorBody)))]
 async fn health(State(state): State<AppState>) -> Result<axum::Json<Health>> {
     state.db.ping().await?;
-    Ok(axum::Json(Health { status: "ok", database: "ok" }))
+    Ok(axum::Json(Health {
+        status: "ok",
+        database: "ok",
+    }))
 }

@@ -37,29 +37,50 @@ async fn list(State(state): State<AppState>, user: AuthUser) -> Result<Json<Vec<
 #[utoipa::path(post, path = "/api/rooms", tag = "rooms", security(("bearer" = [])), request_body = NewRoom,
     responses((status = 201, body = Room), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
-async fn create(State(state): State<AppState>, user: AuthUser, ApiJson(body): ApiJson<NewRoom>) -> Result<(StatusCode, Json<Room>)> {
-    let name = body.name.ok_or_else(|| Error::validation("name", "is required"))?;
-    Ok((StatusCode::CREATED, Json(rooms::create(&state, &user, &name).await?)))
+async fn create(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(body): ApiJson<NewRoom>,
+) -> Result<(StatusCode, Json<Room>)> {
+    let name = body
+        .name
+        .ok_or_else(|| Error::validation("name", "is required"))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(rooms::create(&state, &user, &name).await?),
+    ))
 }
 
 /// One room.
 #[utoipa::path(get, path = "/api/rooms/{id}", tag = "rooms", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = Room), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn read(State(state): State<AppState>, user: AuthUser, RoomPath(id): RoomPath) -> Result<Json<Room>> {
+async fn read(
+    State(state): State<AppState>,
+    user: AuthUser,
+    RoomPath(id): RoomPath,
+) -> Result<Json<Room>> {
     Ok(Json(rooms::get(&state, &user, id).await?))
 }
 
 /// Join a room (idempotent).
 #[utoipa::path(post, path = "/api/rooms/{id}/join", tag = "rooms", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = Room), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn join(State(state): State<AppState>, user: AuthUser, RoomPath(id): RoomPath) -> Result<Json<Room>> {
+async fn join(
+    State(state): State<AppState>,
+    user: AuthUser,
+    RoomPath(id): RoomPath,
+) -> Result<Json<Room>> {
     Ok(Json(rooms::join(&state, &user, id).await?))
 }
 
 /// Leave a room (idempotent); the user's live sockets in it are closed.
 #[utoipa::path(post, path = "/api/rooms/{id}/leave", tag = "rooms", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn leave(State(state): State<AppState>, user: AuthUser, RoomPath(id): RoomPath) -> Result<StatusCode> {
+async fn leave(
+    State(state): State<AppState>,
+    user: AuthUser,
+    RoomPath(id): RoomPath,
+) -> Result<StatusCode> {
     rooms::leave(&state, &user, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -57,17 +57,22 @@ impl Broadcaster {
     /// In Lambda: region and credentials from the function's environment.
     pub async fn from_aws_environment() -> Broadcaster {
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        let base = aws_sdk_apigatewaymanagement::config::Builder::from(&sdk).timeout_config(timeouts()).build();
+        let base = aws_sdk_apigatewaymanagement::config::Builder::from(&sdk)
+            .timeout_config(timeouts())
+            .build();
         Broadcaster::with_config(base)
     }
 
     /// Local runs: static dummy credentials (requests are still SigV4-signed, as in AWS) for
     /// local-dev's own management API. Nothing reaches AWS.
     pub fn local() -> Broadcaster {
-        let credentials = aws_credential_types::Credentials::new("local", "local", None, None, "local-dev");
+        let credentials =
+            aws_credential_types::Credentials::new("local", "local", None, None, "local-dev");
         let base = Config::builder()
             .behavior_version(aws_sdk_apigatewaymanagement::config::BehaviorVersion::latest())
-            .region(aws_sdk_apigatewaymanagement::config::Region::new("us-east-1"))
+            .region(aws_sdk_apigatewaymanagement::config::Region::new(
+                "us-east-1",
+            ))
             .credentials_provider(credentials)
             .timeout_config(timeouts())
             .build();
@@ -75,30 +80,56 @@ impl Broadcaster {
     }
 
     fn with_config(base: Config) -> Broadcaster {
-        Broadcaster { inner: Arc::new(Inner { base, clients: Mutex::default() }) }
+        Broadcaster {
+            inner: Arc::new(Inner {
+                base,
+                clients: Mutex::default(),
+            }),
+        }
     }
 
     /// The client for one endpoint, built on first use and then reused for the process' life.
     pub fn client(&self, endpoint: &str) -> Client {
-        let mut clients = self.inner.clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut clients = self
+            .inner
+            .clients
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         clients
             .entry(endpoint.to_string())
-            .or_insert_with(|| Client::from_conf(self.inner.base.to_builder().endpoint_url(endpoint).build()))
+            .or_insert_with(|| {
+                Client::from_conf(self.inner.base.to_builder().endpoint_url(endpoint).build())
+            })
             .clone()
     }
 
     pub async fn post(&self, endpoint: &str, connection_id: &str, payload: Vec<u8>) -> PostOutcome {
-        let result = self.client(endpoint).post_to_connection().connection_id(connection_id).data(Blob::new(payload)).send().await;
+        let result = self
+            .client(endpoint)
+            .post_to_connection()
+            .connection_id(connection_id)
+            .data(Blob::new(payload))
+            .send()
+            .await;
         match result {
             Ok(_) => PostOutcome::Delivered,
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_gone_exception()) => PostOutcome::Gone,
-            Err(e) => PostOutcome::Failed(aws_sdk_apigatewaymanagement::error::DisplayErrorContext(e).to_string()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_gone_exception()) => {
+                PostOutcome::Gone
+            }
+            Err(e) => PostOutcome::Failed(
+                aws_sdk_apigatewaymanagement::error::DisplayErrorContext(e).to_string(),
+            ),
         }
     }
 
     /// Closes a connection from the server side. Gone connections count as closed.
     pub async fn close(&self, endpoint: &str, connection_id: &str) {
-        let result = self.client(endpoint).delete_connection().connection_id(connection_id).send().await;
+        let result = self
+            .client(endpoint)
+            .delete_connection()
+            .connection_id(connection_id)
+            .send()
+            .await;
         if let Err(e) = result
             && !e.as_service_error().is_some_and(|s| s.is_gone_exception())
         {
@@ -108,7 +139,12 @@ impl Broadcaster {
 
     /// Posts `frame` to every connection, `FAN_OUT_CONCURRENCY` at a time, and deletes the rows
     /// of connections that answer 410 Gone.
-    pub async fn send(&self, db: &Db, connections: &[Connection], frame: &ServerFrame) -> FanOutReport {
+    pub async fn send(
+        &self,
+        db: &Db,
+        connections: &[Connection],
+        frame: &ServerFrame,
+    ) -> FanOutReport {
         if connections.is_empty() {
             return FanOutReport::default();
         }
@@ -122,8 +158,10 @@ impl Broadcaster {
                 (c, outcome)
             }
         });
-        let outcomes: Vec<(Connection, PostOutcome)> =
-            futures_util::stream::iter(posts).buffer_unordered(FAN_OUT_CONCURRENCY).collect().await;
+        let outcomes: Vec<(Connection, PostOutcome)> = futures_util::stream::iter(posts)
+            .buffer_unordered(FAN_OUT_CONCURRENCY)
+            .collect()
+            .await;
 
         let mut report = FanOutReport::default();
         for (connection, outcome) in outcomes {
@@ -132,7 +170,9 @@ impl Broadcaster {
                 PostOutcome::Gone => {
                     report.gone += 1;
                     tracing::info!(connection_id = %connection.connection_id, "stale connection removed");
-                    if let Err(e) = db::connections::delete(&db.pool, &connection.connection_id).await {
+                    if let Err(e) =
+                        db::connections::delete(&db.pool, &connection.connection_id).await
+                    {
                         e.log();
                     }
                 }

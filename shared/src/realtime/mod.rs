@@ -45,7 +45,10 @@ fn error_response(error: &Error) -> ApiGatewayProxyResponse {
     error.log();
     let body = serde_json::to_string(&error.body()).unwrap_or_default();
     let mut r = response(error.status().as_u16(), Some(&body));
-    r.headers.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));
+    r.headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
     r
 }
 
@@ -56,18 +59,28 @@ fn endpoint_of(state: &AppState, event: &ApiGatewayWebsocketProxyRequest) -> Opt
         return Some(endpoint.clone());
     }
     let ctx = &event.request_context;
-    Some(format!("https://{}/{}", ctx.domain_name.as_deref()?, ctx.stage.as_deref()?))
+    Some(format!(
+        "https://{}/{}",
+        ctx.domain_name.as_deref()?,
+        ctx.stage.as_deref()?
+    ))
 }
 
 fn summary(user: &AuthUser) -> UserSummary {
-    UserSummary { id: user.id, username: user.username.clone() }
+    UserSummary {
+        id: user.id,
+        username: user.username.clone(),
+    }
 }
 
 /// `$connect`: authenticates `token`, checks membership of `room_id`, records the connection
 /// and tells the room when this is the user's first connection there. 401/403/404 refuse the
 /// upgrade; nothing is posted to the connecting socket (API Gateway would refuse it).
 #[tracing::instrument(skip_all, fields(connection_id))]
-pub async fn on_connect(state: &AppState, event: &ApiGatewayWebsocketProxyRequest) -> ApiGatewayProxyResponse {
+pub async fn on_connect(
+    state: &AppState,
+    event: &ApiGatewayWebsocketProxyRequest,
+) -> ApiGatewayProxyResponse {
     match connect(state, event).await {
         Ok(()) => response(200, None),
         Err(e) => error_response(&e),
@@ -75,10 +88,16 @@ pub async fn on_connect(state: &AppState, event: &ApiGatewayWebsocketProxyReques
 }
 
 async fn connect(state: &AppState, event: &ApiGatewayWebsocketProxyRequest) -> Result<()> {
-    let connection_id = event.request_context.connection_id.as_deref().ok_or(Error::BadRequest("no connection id".into()))?;
+    let connection_id = event
+        .request_context
+        .connection_id
+        .as_deref()
+        .ok_or(Error::BadRequest("no connection id".into()))?;
     tracing::Span::current().record("connection_id", connection_id);
     let query = &event.query_string_parameters;
-    let token = query.first("token").ok_or(Error::Unauthorized("missing token query parameter"))?;
+    let token = query
+        .first("token")
+        .ok_or(Error::Unauthorized("missing token query parameter"))?;
     let user = state.jwt.verify(token)?;
     let room = query
         .first("room_id")
@@ -87,7 +106,8 @@ async fn connect(state: &AppState, event: &ApiGatewayWebsocketProxyRequest) -> R
         .map(RoomId)
         .ok_or_else(|| Error::validation("room_id", "must be a room id"))?;
     rooms::require_member(state, &user, room).await?;
-    let endpoint = endpoint_of(state, event).ok_or(Error::BadRequest("event names no domain or stage".into()))?;
+    let endpoint = endpoint_of(state, event)
+        .ok_or(Error::BadRequest("event names no domain or stage".into()))?;
 
     let now = Timestamp::now();
     expire_stale(state, room, now).await?;
@@ -119,7 +139,10 @@ async fn connect(state: &AppState, event: &ApiGatewayWebsocketProxyRequest) -> R
 /// `$default`: one client frame. Every outcome — including bad JSON, unknown actions,
 /// validation failures and rate limits — is answered with a frame; the socket stays open.
 #[tracing::instrument(skip_all, fields(connection_id))]
-pub async fn on_message(state: &AppState, event: &ApiGatewayWebsocketProxyRequest) -> ApiGatewayProxyResponse {
+pub async fn on_message(
+    state: &AppState,
+    event: &ApiGatewayWebsocketProxyRequest,
+) -> ApiGatewayProxyResponse {
     let Some(connection_id) = event.request_context.connection_id.as_deref() else {
         return error_response(&Error::BadRequest("no connection id".into()));
     };
@@ -129,8 +152,14 @@ pub async fn on_message(state: &AppState, event: &ApiGatewayWebsocketProxyReques
         Ok(None) => {
             // Expired, swept or its user left the room: make the client reconnect.
             if let Some(endpoint) = endpoint_of(state, event) {
-                let frame = ServerFrame::error(&Error::Unauthorized("this connection is no longer registered; reconnect"), None);
-                state.broadcaster.post(&endpoint, connection_id, frame.to_json()).await;
+                let frame = ServerFrame::error(
+                    &Error::Unauthorized("this connection is no longer registered; reconnect"),
+                    None,
+                );
+                state
+                    .broadcaster
+                    .post(&endpoint, connection_id, frame.to_json())
+                    .await;
                 state.broadcaster.close(&endpoint, connection_id).await;
             }
             return response(200, None);
@@ -140,7 +169,14 @@ pub async fn on_message(state: &AppState, event: &ApiGatewayWebsocketProxyReques
     let reply = |frame: ServerFrame| {
         let connection = &connection;
         async move {
-            let outcome = state.broadcaster.post(&connection.endpoint, &connection.connection_id, frame.to_json()).await;
+            let outcome = state
+                .broadcaster
+                .post(
+                    &connection.endpoint,
+                    &connection.connection_id,
+                    frame.to_json(),
+                )
+                .await;
             if outcome != broadcast::PostOutcome::Delivered {
                 tracing::warn!(?outcome, "reply not delivered");
             }
@@ -149,8 +185,15 @@ pub async fn on_message(state: &AppState, event: &ApiGatewayWebsocketProxyReques
 
     let now = Timestamp::now();
     if now >= connection.expires_at {
-        reply(ServerFrame::error(&Error::Unauthorized("your token has expired; log in again"), None)).await;
-        state.broadcaster.close(&connection.endpoint, &connection.connection_id).await;
+        reply(ServerFrame::error(
+            &Error::Unauthorized("your token has expired; log in again"),
+            None,
+        ))
+        .await;
+        state
+            .broadcaster
+            .close(&connection.endpoint, &connection.connection_id)
+            .await;
         return response(200, None);
     }
     if let Err(e) = db::connections::touch(&state.db.pool, connection_id, now).await {
@@ -169,10 +212,23 @@ pub async fn on_message(state: &AppState, event: &ApiGatewayWebsocketProxyReques
 }
 
 /// What one frame makes the server tell this connection (pushes to others happen inside).
-async fn handle_frame(state: &AppState, connection: &Connection, frame: ClientFrame) -> Vec<ServerFrame> {
+async fn handle_frame(
+    state: &AppState,
+    connection: &Connection,
+    frame: ClientFrame,
+) -> Vec<ServerFrame> {
     let user = match db::users::find(&state.db.pool, connection.user_id).await {
-        Ok(Some(u)) => AuthUser { id: u.id, username: u.username, expires_at: connection.expires_at.millis() / 1000 },
-        Ok(None) => return vec![ServerFrame::error(&Error::Unauthorized("unknown user"), None)],
+        Ok(Some(u)) => AuthUser {
+            id: u.id,
+            username: u.username,
+            expires_at: connection.expires_at.millis() / 1000,
+        },
+        Ok(None) => {
+            return vec![ServerFrame::error(
+                &Error::Unauthorized("unknown user"),
+                None,
+            )];
+        }
         Err(e) => return vec![ServerFrame::error(&e, None)],
     };
     let room = connection.room_id;
@@ -200,28 +256,53 @@ async fn handle_frame(state: &AppState, connection: &Connection, frame: ClientFr
     }
 }
 
-async fn sync(state: &AppState, user: &AuthUser, room: RoomId, after: Option<i64>, limit: Option<i64>) -> Result<Vec<ServerFrame>> {
+async fn sync(
+    state: &AppState,
+    user: &AuthUser,
+    room: RoomId,
+    after: Option<i64>,
+    limit: Option<i64>,
+) -> Result<Vec<ServerFrame>> {
     let cursor = PageCursor::parse(None, after)?;
     let page = messages::page(state, user, room, cursor, PageLimit::parse(limit)?).await?;
     expire_stale(state, room, Timestamp::now()).await?;
     let online = db::connections::online_users(&state.db.pool, room).await?;
     let mut frames = ServerFrame::history(page.messages, page.has_more);
-    frames.push(ServerFrame::Presence { online, joined: None, left: None });
+    frames.push(ServerFrame::Presence {
+        online,
+        joined: None,
+        left: None,
+    });
     Ok(frames)
 }
 
 async fn typing(state: &AppState, user: &AuthUser, room: RoomId) -> Result<()> {
     rooms::require_member(state, user, room).await?;
-    let others: Vec<Connection> =
-        db::connections::list_for_room(&state.db.pool, room).await?.into_iter().filter(|c| c.user_id != user.id).collect();
-    state.broadcaster.send(&state.db, &others, &ServerFrame::Typing { user: summary(user) }).await;
+    let others: Vec<Connection> = db::connections::list_for_room(&state.db.pool, room)
+        .await?
+        .into_iter()
+        .filter(|c| c.user_id != user.id)
+        .collect();
+    state
+        .broadcaster
+        .send(
+            &state.db,
+            &others,
+            &ServerFrame::Typing {
+                user: summary(user),
+            },
+        )
+        .await;
     Ok(())
 }
 
 /// `$disconnect`: forgets the connection (an unknown id is fine: `$disconnect` may come after
 /// a 410 clean-up) and tells the room when the user's last connection there closed.
 #[tracing::instrument(skip_all, fields(connection_id))]
-pub async fn on_disconnect(state: &AppState, event: &ApiGatewayWebsocketProxyRequest) -> ApiGatewayProxyResponse {
+pub async fn on_disconnect(
+    state: &AppState,
+    event: &ApiGatewayWebsocketProxyRequest,
+) -> ApiGatewayProxyResponse {
     let Some(connection_id) = event.request_context.connection_id.as_deref() else {
         return error_response(&Error::BadRequest("no connection id".into()));
     };
@@ -247,9 +328,21 @@ async fn announce_if_last_left(state: &AppState, room: RoomId, user: UserId) -> 
     if db::connections::count_for_user(&state.db.pool, room, user).await? > 0 {
         return Ok(());
     }
-    let Some(user) = db::users::find(&state.db.pool, user).await? else { return Ok(()) };
+    let Some(user) = db::users::find(&state.db.pool, user).await? else {
+        return Ok(());
+    };
     let everyone = db::connections::list_for_room(&state.db.pool, room).await?;
-    announce_presence(state, room, &everyone, None, Some(UserSummary { id: user.id, username: user.username })).await
+    announce_presence(
+        state,
+        room,
+        &everyone,
+        None,
+        Some(UserSummary {
+            id: user.id,
+            username: user.username,
+        }),
+    )
+    .await
 }
 
 async fn announce_presence(
@@ -263,7 +356,18 @@ async fn announce_presence(
         return Ok(());
     }
     let online = db::connections::online_users(&state.db.pool, room).await?;
-    state.broadcaster.send(&state.db, to, &ServerFrame::Presence { online, joined, left }).await;
+    state
+        .broadcaster
+        .send(
+            &state.db,
+            to,
+            &ServerFrame::Presence {
+                online,
+                joined,
+                left,
+            },
+        )
+        .await;
     Ok(())
 }
 
@@ -271,7 +375,8 @@ async fn announce_presence(
 async fn expire_stale(state: &AppState, room: RoomId, now: Timestamp) -> Result<()> {
     let idle_before = Timestamp(now.millis() - IDLE_TIMEOUT.as_millis() as i64);
     let opened_before = Timestamp(now.millis() - MAX_CONNECTION_LIFETIME.as_millis() as i64);
-    let removed = db::connections::delete_expired(&state.db.pool, room, idle_before, opened_before).await?;
+    let removed =
+        db::connections::delete_expired(&state.db.pool, room, idle_before, opened_before).await?;
     if removed > 0 {
         tracing::info!(room_id = %room, removed, "expired connections removed");
     }
@@ -282,7 +387,16 @@ async fn expire_stale(state: &AppState, room: RoomId, now: Timestamp) -> Result<
 pub async fn announce_message(state: &AppState, message: &Message) {
     match db::connections::list_for_room(&state.db.pool, message.room_id).await {
         Ok(connections) => {
-            let report = state.broadcaster.send(&state.db, &connections, &ServerFrame::Message { message: message.clone() }).await;
+            let report = state
+                .broadcaster
+                .send(
+                    &state.db,
+                    &connections,
+                    &ServerFrame::Message {
+                        message: message.clone(),
+                    },
+                )
+                .await;
             tracing::debug!(?report, "message pushed");
         }
         // The message is stored: clients that missed the push find it with `sync`.
@@ -291,7 +405,11 @@ pub async fn announce_message(state: &AppState, message: &Message) {
 }
 
 /// After a user leaves a room: close their sockets there and tell the others.
-pub async fn disconnect_user_from_room(state: &AppState, room: RoomId, user: &AuthUser) -> Result<()> {
+pub async fn disconnect_user_from_room(
+    state: &AppState,
+    room: RoomId,
+    user: &AuthUser,
+) -> Result<()> {
     let connections = db::connections::list_for_user_in_room(&state.db.pool, room, user.id).await?;
     if connections.is_empty() {
         return Ok(());
