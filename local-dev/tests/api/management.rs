@@ -160,9 +160,14 @@ async fn oversized_and_unsigned_posts_are_refused_as_api_gateway_does(backend: B
         "{err:?}"
     );
 
+    // Ids are base64 and may hold '+', '/' and '=': the path needs them percent-encoded.
+    let encoded = id
+        .replace('+', "%2B")
+        .replace('/', "%2F")
+        .replace('=', "%3D");
     let unsigned = app
         .http
-        .post(app.url(&format!("/@connections/{id}")))
+        .post(app.url(&format!("/@connections/{encoded}")))
         .body("{}")
         .send()
         .await
