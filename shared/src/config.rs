@@ -96,28 +96,7 @@ impl Config {
     }
 
     pub async fn from_source(env: &impl Env, profile: Profile) -> Result<Config, ConfigError> {
-        let database_url = match env.get("DATABASE_URL") {
-            Some(url) => url,
-            None => match env.get("DATABASE_SECRET_ARN") {
-                Some(arn) => secrets::database_url(env, &arn).await?,
-                None if profile == Profile::LocalDev => DEV_DATABASE_URL.to_string(),
-                None => {
-                    return Err(ConfigError::new(
-                        "DATABASE_URL",
-                        "required (or DATABASE_SECRET_ARN); e.g. mysql://user:pass@host:3306/chat",
-                    ));
-                }
-            },
-        };
-        if !(database_url.starts_with("mysql://")
-            || database_url.starts_with("mariadb://")
-            || database_url.starts_with("sqlite:"))
-        {
-            return Err(ConfigError::new(
-                "DATABASE_URL",
-                "must start with mysql:// or sqlite:// (e.g. sqlite://chat.db)",
-            ));
-        }
+        let database_url = database_url(env, profile).await?;
 
         let (jwt_secret, jwt_secret_is_dev_default) = match env.get("JWT_SECRET") {
             Some(secret) => (secret, false),
@@ -194,6 +173,34 @@ impl Config {
             _ => url.to_string(),
         }
     }
+}
+
+/// The database URL alone (the migration runner needs nothing else): `DATABASE_URL`, or a URL
+/// built from `DATABASE_SECRET_ARN`.
+pub async fn database_url(env: &impl Env, profile: Profile) -> Result<String, ConfigError> {
+    let database_url = match env.get("DATABASE_URL") {
+        Some(url) => url,
+        None => match env.get("DATABASE_SECRET_ARN") {
+            Some(arn) => secrets::database_url(env, &arn).await?,
+            None if profile == Profile::LocalDev => DEV_DATABASE_URL.to_string(),
+            None => {
+                return Err(ConfigError::new(
+                    "DATABASE_URL",
+                    "required (or DATABASE_SECRET_ARN); e.g. mysql://user:pass@host:3306/chat",
+                ));
+            }
+        },
+    };
+    if !(database_url.starts_with("mysql://")
+        || database_url.starts_with("mariadb://")
+        || database_url.starts_with("sqlite:"))
+    {
+        return Err(ConfigError::new(
+            "DATABASE_URL",
+            "must start with mysql:// or sqlite:// (e.g. sqlite://chat.db)",
+        ));
+    }
+    Ok(database_url)
 }
 
 fn parse<T>(

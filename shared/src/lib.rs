@@ -13,6 +13,7 @@
 //! http/     axum routers per area (auth, rooms, messages), health and OpenAPI
 //! realtime/ the WebSocket handlers ($connect, $default, $disconnect) and the broadcaster
 //! state     AppState: everything above, built once per cold start
+//! custom_resource  the deploy-time migration runner (feature `custom-resource`)
 //! ```
 //!
 //! Dependency rule: this crate never depends on the Lambda runtime crates; `functions/*` and
@@ -21,6 +22,8 @@
 pub mod accounts;
 pub mod auth;
 pub mod config;
+#[cfg(feature = "custom-resource")]
+pub mod custom_resource;
 pub mod db;
 pub mod domain;
 pub mod error;

@@ -94,6 +94,22 @@ impl Db {
         })
     }
 
+    /// How many migrations this database has recorded as applied.
+    pub async fn applied_migrations(&self) -> Result<usize> {
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_one(&self.pool)
+                .await
+                .or_else(|e| match e {
+                    // A database never migrated has no bookkeeping table yet.
+                    sqlx::Error::Database(ref db) if db.message().contains("_sqlx_migrations") => {
+                        Ok((0,))
+                    }
+                    other => Err(other),
+                })?;
+        Ok(n as usize)
+    }
+
     /// A round trip to the database, for the health check.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
