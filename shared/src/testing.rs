@@ -165,3 +165,53 @@ fn answer(gone: &Mutex<HashSet<String>>, id: &str) -> (StatusCode, HeaderMap) {
         (StatusCode::OK, HeaderMap::new())
     }
 }
+
+impl TestState {
+    /// Registers a user and returns them as a signed-in caller whose token never expires.
+    pub async fn user(&self, name: &str) -> crate::auth::AuthUser {
+        let user = crate::accounts::register(&self.state, name, "correct horse battery")
+            .await
+            .expect("register");
+        crate::auth::AuthUser {
+            id: user.id,
+            username: user.username,
+            expires_at: i64::MAX / 1000,
+        }
+    }
+
+    /// A bearer token for `user`.
+    pub fn token(&self, user: &crate::auth::AuthUser) -> String {
+        self.state
+            .jwt
+            .issue(user.id, &user.username)
+            .expect("token")
+    }
+
+    /// Records an open WebSocket of `user` in `room`, reached through `endpoint`.
+    pub async fn live_connection(
+        &self,
+        connection_id: &str,
+        user: &crate::auth::AuthUser,
+        room: crate::domain::RoomId,
+        endpoint: &str,
+    ) {
+        let connection = crate::db::connections::Connection {
+            connection_id: connection_id.into(),
+            endpoint: endpoint.into(),
+            room_id: room,
+            user_id: user.id,
+            connected_at: crate::domain::Timestamp::now(),
+            expires_at: crate::domain::Timestamp(i64::MAX / 2),
+        };
+        crate::db::connections::insert(&self.state.db.pool, &connection)
+            .await
+            .expect("connection row");
+    }
+}
+
+/// An event payload from a function's `events/` folder, as JSON to adjust before use.
+pub fn event_fixture(manifest_dir: &str, name: &str) -> Value {
+    let path = format!("{manifest_dir}/events/{name}");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}

@@ -4,11 +4,10 @@
 
 use lambda_http::{Context, LambdaEvent, Service as _, request::LambdaRequest};
 use serde_json::{Value, json};
-use shared::testing::sqlite_state;
+use shared::testing::{event_fixture, sqlite_state};
 
 fn event(name: &str) -> Value {
-    let path = format!("{}/events/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    event_fixture(env!("CARGO_MANIFEST_DIR"), name)
 }
 
 /// Runs one event through the function's service and returns the response AWS would get.

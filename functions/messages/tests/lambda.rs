@@ -4,14 +4,11 @@
 
 use lambda_http::{Context, LambdaEvent, Service as _, request::LambdaRequest};
 use serde_json::{Value, json};
-use shared::auth::AuthUser;
-use shared::db::connections::Connection;
-use shared::domain::{RoomId, Timestamp};
-use shared::testing::{ManagementRecorder, sqlite_state};
+use shared::domain::RoomId;
+use shared::testing::{ManagementRecorder, event_fixture, sqlite_state};
 
 fn event(name: &str) -> Value {
-    let path = format!("{}/events/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    event_fixture(env!("CARGO_MANIFEST_DIR"), name)
 }
 
 async fn invoke(state: &shared::AppState, event: Value) -> Value {
@@ -29,32 +26,16 @@ async fn a_posted_message_is_stored_pushed_to_live_sockets_and_paged_on_a_named_
     let test = sqlite_state(&[]).await;
     let state = &test.state;
     let recorder = ManagementRecorder::start().await;
-    let alice = shared::accounts::register(state, "alice", "correct horse battery")
+    let alice = test.user("alice").await;
+    let token = test.token(&alice);
+    let room = shared::rooms::create(state, &alice, "General")
         .await
         .unwrap();
-    let token = state.jwt.issue(alice.id, "alice").unwrap();
-    let auth = AuthUser {
-        id: alice.id,
-        username: "alice".into(),
-        expires_at: i64::MAX / 1000,
-    };
-    let room = shared::rooms::create(state, &auth, "General")
-        .await
-        .unwrap();
-    assert_eq!(room.id, RoomId(1));
-    for id in ["live-1", "gone-1"] {
-        let connection = Connection {
-            connection_id: id.into(),
-            endpoint: recorder.endpoint.clone(),
-            room_id: room.id,
-            user_id: alice.id,
-            connected_at: Timestamp::now(),
-            expires_at: Timestamp(i64::MAX / 2),
-        };
-        shared::db::connections::insert(&state.db.pool, &connection)
-            .await
-            .unwrap();
-    }
+    assert_eq!(room.id, RoomId(1), "the fixtures name room 1");
+    test.live_connection("live-1", &alice, room.id, &recorder.endpoint)
+        .await;
+    test.live_connection("gone-1", &alice, room.id, &recorder.endpoint)
+        .await;
     recorder.mark_gone("gone-1");
 
     let mut post = event("post-message.json");

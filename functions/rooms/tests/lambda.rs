@@ -3,11 +3,10 @@
 
 use lambda_http::{Context, LambdaEvent, Service as _, request::LambdaRequest};
 use serde_json::{Value, json};
-use shared::testing::sqlite_state;
+use shared::testing::{event_fixture, sqlite_state};
 
 fn event(name: &str) -> Value {
-    let path = format!("{}/events/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    event_fixture(env!("CARGO_MANIFEST_DIR"), name)
 }
 
 async fn invoke(state: &shared::AppState, event: Value) -> Value {
@@ -29,14 +28,8 @@ fn with_token(mut event: Value, token: &str) -> Value {
 async fn rooms_are_created_listed_and_joined_through_lambda_events() {
     let test = sqlite_state(&[]).await;
     let state = &test.state;
-    let alice = shared::accounts::register(state, "alice", "correct horse battery")
-        .await
-        .unwrap();
-    let bob = shared::accounts::register(state, "bob", "correct horse battery")
-        .await
-        .unwrap();
-    let alice_token = state.jwt.issue(alice.id, "alice").unwrap();
-    let bob_token = state.jwt.issue(bob.id, "bob").unwrap();
+    let alice_token = test.token(&test.user("alice").await);
+    let bob_token = test.token(&test.user("bob").await);
 
     let created = invoke(
         state,

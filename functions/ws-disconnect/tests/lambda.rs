@@ -2,15 +2,12 @@
 //! binary runs; presence lands on a local management endpoint the test inspects.
 
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
-use serde_json::{Value, json};
-use shared::auth::AuthUser;
-use shared::db::connections::Connection;
-use shared::domain::Timestamp;
-use shared::testing::{ManagementRecorder, sqlite_state};
+use serde_json::json;
+use shared::realtime::on_disconnect;
+use shared::testing::{ManagementRecorder, event_fixture, sqlite_state};
 
 fn disconnect_event(connection_id: &str) -> ApiGatewayWebsocketProxyRequest {
-    let path = format!("{}/events/disconnect.json", env!("CARGO_MANIFEST_DIR"));
-    let mut event: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut event = event_fixture(env!("CARGO_MANIFEST_DIR"), "disconnect.json");
     event["requestContext"]["connectionId"] = json!(connection_id);
     serde_json::from_value(event).unwrap()
 }
@@ -20,39 +17,20 @@ async fn the_last_tab_closing_announces_left_and_unknown_ids_are_fine() {
     let recorder = ManagementRecorder::start().await;
     let test = sqlite_state(&[]).await;
     let state = &test.state;
-    let alice = shared::accounts::register(state, "alice", "correct horse battery")
+    let (alice, bob) = (test.user("alice").await, test.user("bob").await);
+    let room = shared::rooms::create(state, &alice, "General")
         .await
         .unwrap();
-    let bob = shared::accounts::register(state, "bob", "correct horse battery")
-        .await
-        .unwrap();
-    let auth = |u: &shared::domain::User| AuthUser {
-        id: u.id,
-        username: u.username.clone(),
-        expires_at: i64::MAX / 1000,
-    };
-    let room = shared::rooms::create(state, &auth(&alice), "General")
-        .await
-        .unwrap();
-    shared::rooms::join(state, &auth(&bob), room.id)
-        .await
-        .unwrap();
-    for (id, user) in [("alice-1", &alice), ("alice-2", &alice), ("bob-1", &bob)] {
-        let connection = Connection {
-            connection_id: id.into(),
-            endpoint: recorder.endpoint.clone(),
-            room_id: room.id,
-            user_id: user.id,
-            connected_at: Timestamp::now(),
-            expires_at: Timestamp(i64::MAX / 2),
-        };
-        shared::db::connections::insert(&state.db.pool, &connection)
-            .await
-            .unwrap();
-    }
+    shared::rooms::join(state, &bob, room.id).await.unwrap();
+    test.live_connection("alice-1", &alice, room.id, &recorder.endpoint)
+        .await;
+    test.live_connection("alice-2", &alice, room.id, &recorder.endpoint)
+        .await;
+    test.live_connection("bob-1", &bob, room.id, &recorder.endpoint)
+        .await;
 
     assert_eq!(
-        shared::realtime::on_disconnect(state, &disconnect_event("alice-1"))
+        on_disconnect(state, &disconnect_event("alice-1"))
             .await
             .status_code,
         200
@@ -62,7 +40,7 @@ async fn the_last_tab_closing_announces_left_and_unknown_ids_are_fine() {
         "Alice still has a tab open"
     );
     assert_eq!(
-        shared::realtime::on_disconnect(state, &disconnect_event("alice-2"))
+        on_disconnect(state, &disconnect_event("alice-2"))
             .await
             .status_code,
         200
@@ -80,13 +58,13 @@ async fn the_last_tab_closing_announces_left_and_unknown_ids_are_fine() {
 
     // $disconnect may arrive after a 410 clean-up removed the row, or twice.
     assert_eq!(
-        shared::realtime::on_disconnect(state, &disconnect_event("alice-2"))
+        on_disconnect(state, &disconnect_event("alice-2"))
             .await
             .status_code,
         200
     );
     assert_eq!(
-        shared::realtime::on_disconnect(state, &disconnect_event("never-existed"))
+        on_disconnect(state, &disconnect_event("never-existed"))
             .await
             .status_code,
         200

@@ -2,19 +2,16 @@
 //! runs; replies and pushes land on a local management endpoint the test inspects.
 
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
-use serde_json::{Value, json};
-use shared::auth::AuthUser;
-use shared::db::connections::Connection;
-use shared::domain::Timestamp;
-use shared::testing::{ManagementRecorder, sqlite_state};
+use serde_json::json;
+use shared::realtime::on_message;
+use shared::testing::{ManagementRecorder, event_fixture, sqlite_state};
 
 fn message_event(
     fixture: &str,
     connection_id: &str,
     body: Option<&str>,
 ) -> ApiGatewayWebsocketProxyRequest {
-    let path = format!("{}/events/{fixture}", env!("CARGO_MANIFEST_DIR"));
-    let mut event: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut event = event_fixture(env!("CARGO_MANIFEST_DIR"), fixture);
     event["requestContext"]["connectionId"] = json!(connection_id);
     if let Some(body) = body {
         event["body"] = json!(body);
@@ -27,48 +24,31 @@ async fn every_action_is_answered_by_posts_and_bad_frames_get_error_frames() {
     let recorder = ManagementRecorder::start().await;
     let test = sqlite_state(&[("WEBSOCKET_API_ENDPOINT", recorder.endpoint.as_str())]).await;
     let state = &test.state;
-    let alice = shared::accounts::register(state, "alice", "correct horse battery")
+    let (alice, bob) = (test.user("alice").await, test.user("bob").await);
+    let room = shared::rooms::create(state, &alice, "General")
         .await
         .unwrap();
-    let bob = shared::accounts::register(state, "bob", "correct horse battery")
-        .await
-        .unwrap();
-    let auth = |u: &shared::domain::User| AuthUser {
-        id: u.id,
-        username: u.username.clone(),
-        expires_at: i64::MAX / 1000,
-    };
-    let room = shared::rooms::create(state, &auth(&alice), "General")
-        .await
-        .unwrap();
-    shared::rooms::join(state, &auth(&bob), room.id)
-        .await
-        .unwrap();
-    for (id, user) in [("alice-ws", &alice), ("bob-ws", &bob), ("stale-ws", &bob)] {
-        let connection = Connection {
-            connection_id: id.into(),
-            endpoint: recorder.endpoint.clone(),
-            room_id: room.id,
-            user_id: user.id,
-            connected_at: Timestamp::now(),
-            expires_at: Timestamp(i64::MAX / 2),
-        };
-        shared::db::connections::insert(&state.db.pool, &connection)
-            .await
-            .unwrap();
-    }
+    shared::rooms::join(state, &bob, room.id).await.unwrap();
+    test.live_connection("alice-ws", &alice, room.id, &recorder.endpoint)
+        .await;
+    test.live_connection("bob-ws", &bob, room.id, &recorder.endpoint)
+        .await;
+    test.live_connection("stale-ws", &bob, room.id, &recorder.endpoint)
+        .await;
     recorder.mark_gone("stale-ws");
 
-    let answer =
-        shared::realtime::on_message(state, &message_event("ping.json", "alice-ws", None)).await;
-    assert_eq!(answer.status_code, 200);
+    assert_eq!(
+        on_message(state, &message_event("ping.json", "alice-ws", None))
+            .await
+            .status_code,
+        200
+    );
     assert_eq!(
         recorder.frames_to("alice-ws"),
         vec![json!({"type": "pong"})]
     );
 
-    shared::realtime::on_message(state, &message_event("send-message.json", "alice-ws", None))
-        .await;
+    on_message(state, &message_event("send-message.json", "alice-ws", None)).await;
     let pushed = recorder.frames_to("bob-ws");
     assert_eq!(pushed.len(), 1);
     assert_eq!(pushed[0]["type"], "message");
@@ -87,7 +67,7 @@ async fn every_action_is_answered_by_posts_and_bad_frames_get_error_frames() {
         "410 removed the stale row"
     );
 
-    shared::realtime::on_message(state, &message_event("sync.json", "bob-ws", None)).await;
+    on_message(state, &message_event("sync.json", "bob-ws", None)).await;
     let frames = recorder.frames_to("bob-ws");
     let (history, presence) = (&frames[frames.len() - 2], &frames[frames.len() - 1]);
     assert_eq!(history["type"], "history");
@@ -96,11 +76,9 @@ async fn every_action_is_answered_by_posts_and_bad_frames_get_error_frames() {
     assert_eq!(presence["type"], "presence");
     assert_eq!(presence["online"].as_array().unwrap().len(), 2);
 
-    shared::realtime::on_message(state, &message_event("typing.json", "alice-ws", None)).await;
-    assert_eq!(
-        recorder.frames_to("bob-ws").last().unwrap(),
-        &json!({"type": "typing", "user": {"id": alice.id, "username": "alice"}})
-    );
+    on_message(state, &message_event("typing.json", "alice-ws", None)).await;
+    let typing = json!({"type": "typing", "user": {"id": alice.id, "username": "alice"}});
+    assert_eq!(recorder.frames_to("bob-ws").last().unwrap(), &typing);
 
     let before = recorder.frames_to("alice-ws").len();
     for bad in [
@@ -108,17 +86,13 @@ async fn every_action_is_answered_by_posts_and_bad_frames_get_error_frames() {
         r#"{"action":"dance"}"#,
         r#"{"action":"sendMessage","content":"  ","client_id":"c-7"}"#,
     ] {
-        let answer =
-            shared::realtime::on_message(state, &message_event("ping.json", "alice-ws", Some(bad)))
-                .await;
+        let answer = on_message(state, &message_event("ping.json", "alice-ws", Some(bad))).await;
         assert_eq!(answer.status_code, 200, "the connection stays");
     }
     let errors = &recorder.frames_to("alice-ws")[before..];
+    let codes: Vec<&str> = errors.iter().map(|f| f["code"].as_str().unwrap()).collect();
     assert_eq!(
-        errors
-            .iter()
-            .map(|f| f["code"].as_str().unwrap())
-            .collect::<Vec<_>>(),
+        codes,
         vec!["bad_request", "bad_request", "validation_failed"]
     );
     assert_eq!(errors[2]["client_id"], "c-7");

@@ -363,6 +363,16 @@ impl TestApp {
         .await
     }
 
+    /// Alice, her room "general" and one open socket in it: how many tests begin.
+    pub async fn alice_with_a_socket(&self) -> (Session, i64, WsClient) {
+        let alice = self.signed_in("alice").await;
+        let room = self.room(&alice, "general").await;
+        let ws = WsClient::connect(&self.ws_url(&alice.token, room))
+            .await
+            .unwrap();
+        (alice, room, ws)
+    }
+
     /// A WebSocket URL for `room` with `token`.
     pub fn ws_url(&self, token: &str, room: i64) -> String {
         format!("ws://{}/ws?token={token}&room_id={room}", self.addr)

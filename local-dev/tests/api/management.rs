@@ -6,7 +6,7 @@ use std::time::Duration;
 use aws_sdk_apigatewaymanagement::primitives::Blob;
 use serde_json::json;
 
-use crate::helpers::{Backend, TestApp, WsClient, WsEvent, spawn_app};
+use crate::helpers::{Backend, TestApp, WsEvent, spawn_app};
 
 crate::both_backends!(
     posting_to_an_open_connection_delivers_the_frame,
@@ -28,11 +28,7 @@ fn only_connection_id(app: &TestApp) -> String {
 
 async fn posting_to_an_open_connection_delivers_the_frame(backend: Backend) {
     let app = spawn_app(backend).await;
-    let alice = app.signed_in("alice").await;
-    let room = app.room(&alice, "general").await;
-    let mut ws = WsClient::connect(&app.ws_url(&alice.token, room))
-        .await
-        .unwrap();
+    let (_, _, mut ws) = app.alice_with_a_socket().await;
     let id = only_connection_id(&app);
     sdk(&app)
         .post_to_connection()
@@ -89,11 +85,7 @@ async fn unknown_and_still_connecting_connections_are_gone(backend: Backend) {
 
 async fn get_describes_and_delete_closes_a_connection(backend: Backend) {
     let app = spawn_app(backend).await;
-    let alice = app.signed_in("alice").await;
-    let room = app.room(&alice, "general").await;
-    let mut ws = WsClient::connect(&app.ws_url(&alice.token, room))
-        .await
-        .unwrap();
+    let (_, room, mut ws) = app.alice_with_a_socket().await;
     let id = only_connection_id(&app);
     let described = sdk(&app)
         .get_connection()
@@ -140,11 +132,7 @@ async fn get_describes_and_delete_closes_a_connection(backend: Backend) {
 
 async fn oversized_and_unsigned_posts_are_refused_as_api_gateway_does(backend: Backend) {
     let app = spawn_app(backend).await;
-    let alice = app.signed_in("alice").await;
-    let room = app.room(&alice, "general").await;
-    let mut ws = WsClient::connect(&app.ws_url(&alice.token, room))
-        .await
-        .unwrap();
+    let (_, _, mut ws) = app.alice_with_a_socket().await;
     let id = only_connection_id(&app);
 
     let err = sdk(&app)

@@ -193,11 +193,7 @@ async fn ping_gets_pong_and_bad_frames_get_error_frames_without_closing(backend:
         ],
     )
     .await;
-    let alice = app.signed_in("alice").await;
-    let room = app.room(&alice, "general").await;
-    let mut ws = WsClient::connect(&app.ws_url(&alice.token, room))
-        .await
-        .unwrap();
+    let (_, _, mut ws) = app.alice_with_a_socket().await;
     ws.send(json!({"action": "ping"})).await;
     assert_eq!(ws.next().await, json!({"type": "pong"}));
 
@@ -318,11 +314,7 @@ async fn two_tabs_of_one_user_are_one_presence(backend: Backend) {
 
 async fn messages_posted_over_rest_reach_the_sockets(backend: Backend) {
     let app = spawn_app(backend).await;
-    let alice = app.signed_in("alice").await;
-    let room = app.room(&alice, "general").await;
-    let mut ws = WsClient::connect(&app.ws_url(&alice.token, room))
-        .await
-        .unwrap();
+    let (alice, room, mut ws) = app.alice_with_a_socket().await;
     let posted: Value = app
         .post_message(&alice, room, "from REST", Some("rest-1"))
         .await
@@ -393,11 +385,7 @@ async fn a_reconnect_with_sync_after_gets_exactly_the_missed_messages(backend: B
 
 async fn a_stale_connection_row_is_removed_on_the_next_broadcast(backend: Backend) {
     let app = spawn_app(backend).await;
-    let alice = app.signed_in("alice").await;
-    let room = app.room(&alice, "general").await;
-    let mut ws = WsClient::connect(&app.ws_url(&alice.token, room))
-        .await
-        .unwrap();
+    let (alice, room, mut ws) = app.alice_with_a_socket().await;
     // A row left by a socket that no longer exists (a crash skipped its $disconnect).
     let stale = shared::db::connections::Connection {
         connection_id: "GhostConnId0000=".into(),
@@ -423,11 +411,7 @@ async fn a_stale_connection_row_is_removed_on_the_next_broadcast(backend: Backen
 
 async fn frames_over_32_kib_close_the_socket_with_1009(backend: Backend) {
     let app = spawn_app(backend).await;
-    let alice = app.signed_in("alice").await;
-    let room = app.room(&alice, "general").await;
-    let mut ws = WsClient::connect(&app.ws_url(&alice.token, room))
-        .await
-        .unwrap();
+    let (alice, room, mut ws) = app.alice_with_a_socket().await;
     ws.send_text(json!({"action": "sendMessage", "content": "x".repeat(33 * 1024)}).to_string())
         .await;
     match ws.next_event(Duration::from_secs(5)).await {
@@ -460,11 +444,7 @@ async fn idle_sockets_and_old_sockets_are_closed_like_api_gateway_does(backend: 
         ],
     )
     .await;
-    let alice = app.signed_in("alice").await;
-    let room = app.room(&alice, "general").await;
-    let mut idle = WsClient::connect(&app.ws_url(&alice.token, room))
-        .await
-        .unwrap();
+    let (alice, room, mut idle) = app.alice_with_a_socket().await;
     match idle.next_event(Duration::from_secs(5)).await {
         WsEvent::Closed(code) => assert_eq!(code, Some(1001)),
         other => panic!("expected an idle close, got {other:?}"),
