@@ -1,0 +1,38 @@
+// Runtime configuration: one build serves any deployment. The app reads
+// `/config.json` ({"apiBaseUrl","wsUrl"}) at start-up; a missing file or empty
+// values mean "same origin" (local-dev serves the SPA, the API and /ws).
+import type { RuntimeConfigFile } from '../types/api';
+
+export interface RuntimeConfig {
+  /** REST base, e.g. "https://abc.execute-api.eu-west-1.amazonaws.com" (no trailing slash). */
+  apiBaseUrl: string;
+  /** WebSocket endpoint, e.g. "wss://xyz.execute-api.eu-west-1.amazonaws.com/prod" or "ws://host/ws". */
+  wsUrl: string;
+}
+
+export const CONFIG_PATH = '/config.json';
+
+function nonEmpty(value: unknown): string | null {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim().replace(/\/+$/, '') : null;
+}
+
+/** ws(s) URL of `/ws` on the given http(s) origin. */
+export function sameOriginWsUrl(origin: string): string {
+  return `${origin.replace(/^http/, 'ws')}/ws`;
+}
+
+export function resolveRuntimeConfig(raw: unknown, origin: string): RuntimeConfig {
+  const file: RuntimeConfigFile = typeof raw === 'object' && raw !== null ? (raw as RuntimeConfigFile) : {};
+  return {
+    apiBaseUrl: nonEmpty(file.apiBaseUrl) ?? origin,
+    wsUrl: nonEmpty(file.wsUrl) ?? sameOriginWsUrl(origin),
+  };
+}
+
+/** `${wsUrl}?token=<JWT>&room_id=<id>`, keeping any query the configured URL already has. */
+export function roomSocketUrl(wsUrl: string, token: string, roomId: number): string {
+  const url = new URL(wsUrl);
+  url.searchParams.set('token', token);
+  url.searchParams.set('room_id', String(roomId));
+  return url.toString();
+}

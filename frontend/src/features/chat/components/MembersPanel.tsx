@@ -1,0 +1,55 @@
+import { useId } from 'react';
+import { Avatar } from '../../../lib/ui';
+import type { UserSummary } from '../../../types/api';
+
+interface Props {
+  online: UserSummary[];
+  members: UserSummary[];
+  selfId: number;
+  live: boolean;
+}
+
+export function MembersPanel({ online, members, selfId, live }: Props) {
+  const onlineId = useId();
+  const offlineId = useId();
+  const onlineIds = new Set(online.map((u) => u.id));
+  const offline = members
+    .filter((m) => !onlineIds.has(m.id))
+    .sort((a, b) => a.username.localeCompare(b.username));
+  const name = (u: UserSummary) => (u.id === selfId ? `${u.username} (you)` : u.username);
+
+  return (
+    <aside className={`members${live ? '' : ' is-stale'}`} aria-label="People in this room">
+      {!live && <p className="stale-note">Not connected: this list may be out of date.</p>}
+      <section aria-labelledby={onlineId}>
+        <h2 className="section-label" id={onlineId}>
+          Online <span className="count">{online.length}</span>
+        </h2>
+        <ul className="people" aria-label="Online users">
+          {online.map((u) => (
+            <li key={u.id} className="person">
+              <Avatar name={u.username} size="sm" online />
+              <span className="person-name">{name(u)}</span>
+            </li>
+          ))}
+          {online.length === 0 && <li className="empty-hint">{live ? 'Nobody online' : 'Waiting for connection…'}</li>}
+        </ul>
+      </section>
+      {offline.length > 0 && (
+        <section aria-labelledby={offlineId}>
+          <h2 className="section-label" id={offlineId}>
+            Offline <span className="count">{offline.length}</span>
+          </h2>
+          <ul className="people people--offline" aria-label="Offline members">
+            {offline.map((u) => (
+              <li key={u.id} className="person">
+                <Avatar name={u.username} size="sm" online={false} />
+                <span className="person-name">{name(u)}</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </aside>
+  );
+}

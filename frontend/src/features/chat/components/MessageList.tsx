@@ -1,0 +1,130 @@
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { Icon } from '../../../lib/ui';
+import type { ChatState } from '../hooks/chat-state';
+import { visibleMessages } from '../hooks/chat-state';
+import { buildTimeline } from '../hooks/timeline';
+import { MessageItem } from './MessageItem';
+
+interface Props {
+  roomName: string;
+  state: ChatState;
+  loadingOlder: boolean;
+  onLoadOlder: () => Promise<void>;
+  onRetry: (clientId: string) => void;
+  onDiscard: (clientId: string) => void;
+}
+
+const NEAR_BOTTOM_PX = 120;
+const LOAD_OLDER_PX = 300;
+
+export function MessageList({ roomName, state, loadingOlder, onLoadOlder, onRetry, onDiscard }: Props) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const rows = useMemo(() => buildTimeline(visibleMessages(state), state.selfId), [state]);
+  const [unseen, setUnseen] = useState(0);
+
+  // What the DOM looked like after the previous commit, for keeping the view
+  // still when older messages are prepended, and for following new ones.
+  const snapshot = useRef({ firstKey: '', lastKey: '', scrollHeight: 0, scrollTop: 0, atBottom: true, count: 0 });
+
+  const messageRows = rows.filter((r) => r.kind === 'message');
+  const firstKey = messageRows[0]?.key ?? '';
+  const lastRow = messageRows[messageRows.length - 1];
+  const lastKey = lastRow?.key ?? '';
+
+  const scrollToBottom = useCallback((smooth = false) => {
+    const el = scroller.current;
+    if (!el) return;
+    el.scrollTo({ top: el.scrollHeight, behavior: smooth ? 'smooth' : 'auto' });
+    setUnseen(0);
+  }, []);
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const prev = snapshot.current;
+    if (prev.count === 0 && messageRows.length > 0) {
+      el.scrollTop = el.scrollHeight; // first render of the room: start at the bottom
+    } else if (firstKey !== prev.firstKey && lastKey === prev.lastKey) {
+      el.scrollTop = prev.scrollTop + (el.scrollHeight - prev.scrollHeight); // older prepended
+    } else if (lastKey !== prev.lastKey) {
+      if (prev.atBottom || (lastRow?.kind === 'message' && lastRow.own)) el.scrollTop = el.scrollHeight;
+      else setUnseen((n) => n + Math.max(1, messageRows.length - prev.count));
+    } else if (prev.atBottom && el.scrollHeight !== prev.scrollHeight) {
+      el.scrollTop = el.scrollHeight; // a row grew (e.g. "Not sent" + Retry): stay at the bottom
+    }
+    snapshot.current = {
+      firstKey,
+      lastKey,
+      scrollHeight: el.scrollHeight,
+      scrollTop: el.scrollTop,
+      atBottom: el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX,
+      count: messageRows.length,
+    };
+  });
+
+  const maybeLoadOlder = useCallback(() => {
+    const el = scroller.current;
+    if (!el || loadingOlder || !state.hasMoreOlder) return;
+    if (el.scrollTop < LOAD_OLDER_PX) void onLoadOlder();
+  }, [loadingOlder, state.hasMoreOlder, onLoadOlder]);
+
+  // A short first page may not fill the view: keep loading until it scrolls.
+  useEffect(() => {
+    if (state.loaded) maybeLoadOlder();
+  }, [state.loaded, state.messages.length, maybeLoadOlder]);
+
+  const onScroll = () => {
+    const el = scroller.current;
+    if (!el) return;
+    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
+    snapshot.current = { ...snapshot.current, scrollTop: el.scrollTop, scrollHeight: el.scrollHeight, atBottom };
+    if (atBottom && unseen) setUnseen(0);
+    maybeLoadOlder();
+  };
+
+  return (
+    <div className="messages-wrap">
+      <div className="messages" ref={scroller} onScroll={onScroll} tabIndex={0} aria-label={`Messages in ${roomName}`} role="region">
+        <div className="history-top">
+          {state.hasMoreOlder ? (
+            <button type="button" className="btn btn-ghost btn-sm" onClick={() => void onLoadOlder()} disabled={loadingOlder}>
+              {loadingOlder ? 'Loading older messages…' : 'Load older messages'}
+            </button>
+          ) : state.loaded ? (
+            <div className="room-start">
+              <div className="room-start-icon" aria-hidden="true">
+                <Icon name="hash" width={28} height={28} />
+              </div>
+              <p className="room-start-title">This is the start of #{roomName}</p>
+              <p className="room-start-sub">
+                {messageRows.length === 0 ? 'No messages yet. Say hello!' : 'Every message in this room is below.'}
+              </p>
+            </div>
+          ) : null}
+        </div>
+        {!state.loaded && messageRows.length === 0 ? (
+          <div className="messages-loading" aria-busy="true">
+            Loading messages…
+          </div>
+        ) : (
+          <ol className="message-list" role="log" aria-live="polite" aria-relevant="additions" aria-label="Message history">
+            {rows.map((row) =>
+              row.kind === 'day' ? (
+                <li key={row.key} className="day-sep" role="separator" aria-label={row.label}>
+                  <span>{row.label}</span>
+                </li>
+              ) : (
+                <MessageItem key={row.key} row={row} onRetry={onRetry} onDiscard={onDiscard} />
+              ),
+            )}
+          </ol>
+        )}
+      </div>
+      {unseen > 0 && (
+        <button type="button" className="jump-btn" onClick={() => scrollToBottom(true)}>
+          <Icon name="down" width={16} height={16} /> {unseen} new {unseen === 1 ? 'message' : 'messages'}
+        </button>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,216 @@
+import { useId, useState, type FormEvent } from 'react';
+import { isApiError } from '../../../lib/api-client';
+import { Link, navigate } from '../../../lib/router';
+import { relativeTime } from '../../../lib/time';
+import { Icon } from '../../../lib/ui';
+import type { Room } from '../../../types/api';
+import type { RoomsState } from '../hooks/use-rooms';
+
+interface Props {
+  state: RoomsState;
+  activeRoomId: number | null;
+}
+
+function CreateRoomForm({ state, onDone }: { state: RoomsState; onDone: () => void }) {
+  const [name, setName] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const inputId = useId();
+  const errorId = useId();
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const room = await state.create(name.trim());
+      setName('');
+      onDone();
+      navigate(`/rooms/${room.id}`);
+    } catch (err) {
+      setError(isApiError(err) ? err.message : 'Could not create the room.');
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="create-room" onSubmit={submit} aria-label="Create a room">
+      <label htmlFor={inputId} className="visually-hidden">
+        Room name
+      </label>
+      <input
+        id={inputId}
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        placeholder="New room name"
+        maxLength={64}
+        autoFocus
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? errorId : undefined}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') onDone();
+        }}
+      />
+      <div className="create-room-actions">
+        <button type="button" className="btn btn-ghost btn-sm" onClick={onDone}>
+          Cancel
+        </button>
+        <button type="submit" className="btn btn-primary btn-sm" disabled={busy || name.trim() === ''}>
+          Create room
+        </button>
+      </div>
+      {error && (
+        <p className="form-error" role="alert" id={errorId}>
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
+
+function RoomRow({ room, active, state }: { room: Room; active: boolean; state: RoomsState }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const activity = room.last_message_at ? relativeTime(room.last_message_at) : 'no messages yet';
+  const members = `${room.member_count} ${room.member_count === 1 ? 'member' : 'members'}`;
+
+  async function run(action: () => Promise<unknown>) {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+    } catch (err) {
+      setError(isApiError(err) ? err.message : 'That did not work. Try again.');
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <li className={`room-row${active ? ' is-active' : ''}${room.is_member ? ' is-member' : ''}`}>
+      <Link
+        to={`/rooms/${room.id}`}
+        className="room-link"
+        aria-current={active ? 'page' : undefined}
+        aria-label={`${room.name}, ${members}, last activity ${activity}${room.is_member ? ', joined' : ''}`}
+      >
+        <span className="room-icon" aria-hidden="true">
+          <Icon name="hash" width={16} height={16} />
+        </span>
+        <span className="room-text">
+          <span className="room-name">{room.name}</span>
+          <span className="room-meta">
+            {members} · {activity}
+          </span>
+        </span>
+      </Link>
+      {room.is_member ? (
+        <button
+          type="button"
+          className="icon-btn room-action"
+          aria-label={`Leave ${room.name}`}
+          title="Leave room"
+          disabled={busy}
+          onClick={() =>
+            run(async () => {
+              await state.leave(room.id);
+              if (active) navigate('/rooms');
+            })
+          }
+        >
+          <Icon name="leave" width={16} height={16} />
+        </button>
+      ) : (
+        <button
+          type="button"
+          className="btn btn-soft btn-sm room-action"
+          aria-label={`Join ${room.name}`}
+          disabled={busy}
+          onClick={() =>
+            run(async () => {
+              await state.join(room.id);
+              navigate(`/rooms/${room.id}`);
+            })
+          }
+        >
+          Join
+        </button>
+      )}
+      {error && (
+        <p className="form-error room-error" role="alert">
+          {error}
+        </p>
+      )}
+    </li>
+  );
+}
+
+export function RoomsPanel({ state, activeRoomId }: Props) {
+  const [creating, setCreating] = useState(false);
+  const mine = state.rooms.filter((r) => r.is_member);
+  const others = state.rooms.filter((r) => !r.is_member);
+  const mineHeading = useId();
+  const othersHeading = useId();
+
+  return (
+    <nav className="rooms-panel" aria-label="Rooms">
+      <div className="rooms-toolbar">
+        <h2 className="rooms-title">Rooms</h2>
+        {!creating && (
+          <button type="button" className="btn btn-soft btn-sm" onClick={() => setCreating(true)}>
+            <Icon name="plus" width={16} height={16} /> New room
+          </button>
+        )}
+      </div>
+      {creating && <CreateRoomForm state={state} onDone={() => setCreating(false)} />}
+      {state.error && (
+        <p className="form-error" role="alert">
+          {state.error}{' '}
+          <button type="button" className="link-btn" onClick={() => void state.refresh()}>
+            Retry
+          </button>
+        </p>
+      )}
+      {state.loading && state.rooms.length === 0 ? (
+        <ul className="room-list" aria-busy="true" aria-label="Loading rooms">
+          {[0, 1, 2].map((i) => (
+            <li key={i} className="room-row skeleton" />
+          ))}
+        </ul>
+      ) : (
+        <>
+          <section aria-labelledby={mineHeading}>
+            <h3 className="section-label" id={mineHeading}>
+              Your rooms <span className="count">{mine.length}</span>
+            </h3>
+            {mine.length === 0 ? (
+              <p className="empty-hint">You have not joined any room yet. Create one or join one below.</p>
+            ) : (
+              <ul className="room-list" aria-label="Your rooms">
+                {mine.map((room) => (
+                  <RoomRow key={room.id} room={room} active={room.id === activeRoomId} state={state} />
+                ))}
+              </ul>
+            )}
+          </section>
+          <section aria-labelledby={othersHeading}>
+            <h3 className="section-label" id={othersHeading}>
+              Discover <span className="count">{others.length}</span>
+            </h3>
+            {others.length === 0 ? (
+              <p className="empty-hint">No other rooms right now.</p>
+            ) : (
+              <ul className="room-list" aria-label="Other rooms">
+                {others.map((room) => (
+                  <RoomRow key={room.id} room={room} active={room.id === activeRoomId} state={state} />
+                ))}
+              </ul>
+            )}
+          </section>
+        </>
+      )}
+    </nav>
+  );
+}

@@ -1,0 +1,69 @@
+// Small presentational pieces shared by every feature.
+import type { CSSProperties, ReactNode, SVGProps } from 'react';
+import { hueFor, initials } from './text';
+
+export function Avatar({ name, size = 'md', online }: { name: string; size?: 'sm' | 'md' | 'lg'; online?: boolean }) {
+  return (
+    <span className={`avatar avatar--${size}`} style={{ '--hue': hueFor(name) } as CSSProperties} aria-hidden="true">
+      {initials(name)}
+      {online !== undefined && <span className={`presence-dot${online ? ' is-online' : ''}`} />}
+    </span>
+  );
+}
+
+type IconName = 'send' | 'back' | 'leave' | 'plus' | 'users' | 'logout' | 'retry' | 'close' | 'down' | 'hash' | 'chat';
+
+const paths: Record<IconName, ReactNode> = {
+  send: <path d="M3.4 20.4 21 12 3.4 3.6l-.1 6.6L15 12 3.3 13.8z" fill="currentColor" stroke="none" />,
+  back: <path d="M15 18l-6-6 6-6" />,
+  leave: (
+    <>
+      <path d="M9 21H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h4" />
+      <path d="M16 17l5-5-5-5M21 12H9" />
+    </>
+  ),
+  plus: <path d="M12 5v14M5 12h14" />,
+  users: (
+    <>
+      <path d="M17 21v-2a4 4 0 0 0-4-4H5a4 4 0 0 0-4 4v2" />
+      <circle cx="9" cy="7" r="4" />
+      <path d="M23 21v-2a4 4 0 0 0-3-3.9M16 3.1a4 4 0 0 1 0 7.8" />
+    </>
+  ),
+  logout: (
+    <>
+      <path d="M18.4 6.6a9 9 0 1 1-12.8 0" />
+      <path d="M12 2v10" />
+    </>
+  ),
+  retry: (
+    <>
+      <path d="M1 4v6h6" />
+      <path d="M3.5 15a9 9 0 1 0 2.1-9.4L1 10" />
+    </>
+  ),
+  close: <path d="M18 6 6 18M6 6l12 12" />,
+  down: <path d="M12 5v14M19 12l-7 7-7-7" />,
+  hash: <path d="M4 9h16M4 15h16M10 3 8 21M16 3l-2 18" />,
+  chat: <path d="M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z" />,
+};
+
+export function Icon({ name, ...rest }: { name: IconName } & SVGProps<SVGSVGElement>) {
+  return (
+    <svg
+      viewBox="0 0 24 24"
+      width="20"
+      height="20"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden="true"
+      focusable="false"
+      {...rest}
+    >
+      {paths[name]}
+    </svg>
+  );
+}

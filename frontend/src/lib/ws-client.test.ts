@@ -1,0 +1,224 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ClientFrame, ServerFrame } from '../types/api';
+import { WsClient, type FrameContext, type SocketLike, type StatusInfo, type Timers } from './ws-client';
+
+class FakeSocket implements SocketLike {
+  readyState = 0;
+  sent: ClientFrame[] = [];
+  closedWith: number | null = null;
+  onopen: SocketLike['onopen'] = null;
+  onclose: SocketLike['onclose'] = null;
+  onmessage: SocketLike['onmessage'] = null;
+  onerror: SocketLike['onerror'] = null;
+  readonly url: string;
+  constructor(url: string) {
+    this.url = url;
+  }
+  send(data: string) {
+    this.sent.push(JSON.parse(data) as ClientFrame);
+  }
+  close(code = 1000) {
+    this.closedWith = code;
+    this.readyState = 3;
+  }
+  // test helpers
+  open() {
+    this.readyState = 1;
+    this.onopen?.({});
+  }
+  receive(frame: ServerFrame) {
+    this.onmessage?.({ data: JSON.stringify(frame) });
+  }
+  serverClose(code = 1000) {
+    this.readyState = 3;
+    this.onclose?.({ code, reason: '', wasClean: code === 1000 });
+  }
+}
+
+function setup(overrides: { online?: boolean; random?: () => number } = {}) {
+  vi.useFakeTimers();
+  const sockets: FakeSocket[] = [];
+  const frames: [ServerFrame, FrameContext][] = [];
+  const statuses: StatusInfo[] = [];
+  let lastSeen: number | null = null;
+  let online = overrides.online ?? true;
+  let networkListener: ((online: boolean) => void) | null = null;
+  const timers: Timers = {
+    setTimeout: (fn, ms) => setTimeout(fn, ms),
+    clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+    setInterval: (fn, ms) => setInterval(fn, ms),
+    clearInterval: (h) => clearInterval(h as ReturnType<typeof setInterval>),
+    now: () => Date.now(),
+  };
+  const client = new WsClient({
+    url: () => 'ws://test/ws?token=t&room_id=1',
+    getLastSeenId: () => lastSeen,
+    onFrame: (f, c) => frames.push([f, c]),
+    onStatus: (s) => statuses.push(s),
+    createSocket: (url) => {
+      const s = new FakeSocket(url);
+      sockets.push(s);
+      return s;
+    },
+    timers,
+    network: {
+      isOnline: () => online,
+      subscribe: (l) => {
+        networkListener = l;
+        return () => {
+          networkListener = null;
+        };
+      },
+    },
+    backoff: { baseMs: 1000, maxMs: 8000, random: overrides.random ?? (() => 0) },
+    pingIntervalMs: 240_000,
+    pongTimeoutMs: 20_000,
+    offlineAfterAttempts: 3,
+  });
+  return {
+    client,
+    sockets,
+    frames,
+    statuses,
+    last: () => sockets[sockets.length - 1]!,
+    setLastSeen: (id: number | null) => {
+      lastSeen = id;
+    },
+    setOnline: (value: boolean) => {
+      online = value;
+      networkListener?.(value);
+    },
+  };
+}
+
+const history: ServerFrame = { type: 'history', messages: [], has_more: false };
+
+describe('WsClient', () => {
+  beforeEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('sends sync with after=null on the first open and reports connected', () => {
+    const t = setup();
+    t.client.start();
+    expect(t.client.status.status).toBe('connecting');
+    t.last().open();
+    expect(t.last().sent).toEqual([{ action: 'sync', after: null, limit: 50 }]);
+    expect(t.client.status.status).toBe('connected');
+  });
+
+  it('reconnects after a clean server close and syncs after the last seen id', () => {
+    const t = setup();
+    t.client.start();
+    t.last().open();
+    t.last().receive(history);
+    t.setLastSeen(41);
+    t.last().serverClose(1000);
+    expect(t.client.status.status).toBe('reconnecting');
+    expect(t.sockets).toHaveLength(1);
+    vi.advanceTimersByTime(500); // attempt 0 with random()=0 waits base/2
+    expect(t.sockets).toHaveLength(2);
+    t.last().open();
+    expect(t.last().sent).toEqual([{ action: 'sync', after: 41, limit: 50 }]);
+    expect(t.client.status.status).toBe('connected');
+  });
+
+  it('backs off exponentially between failed attempts and reads offline after several', () => {
+    const t = setup();
+    t.client.start();
+    t.last().serverClose(1006); // refused before open: failure 1, waits 500
+    vi.advanceTimersByTime(499);
+    expect(t.sockets).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(t.sockets).toHaveLength(2);
+    t.last().serverClose(1006); // failure 2, waits 1000
+    vi.advanceTimersByTime(999);
+    expect(t.sockets).toHaveLength(2);
+    vi.advanceTimersByTime(1);
+    expect(t.sockets).toHaveLength(3);
+    t.last().serverClose(1006); // failure 3 → offline, waits 2000
+    expect(t.client.status.status).toBe('offline');
+    expect(t.client.status.attempt).toBe(3);
+    vi.advanceTimersByTime(2000);
+    expect(t.sockets).toHaveLength(4);
+  });
+
+  it('resets the backoff once the server answers on a new connection', () => {
+    const t = setup();
+    t.client.start();
+    t.last().serverClose(1006); // waits 500
+    vi.advanceTimersByTime(500);
+    t.last().serverClose(1006); // waits 1000
+    vi.advanceTimersByTime(1000);
+    t.last().open();
+    t.last().receive(history);
+    expect(t.client.status.attempt).toBe(0);
+    t.last().serverClose(1001);
+    const before = t.sockets.length;
+    vi.advanceTimersByTime(500); // back to the first delay, not 2000
+    expect(t.sockets).toHaveLength(before + 1);
+  });
+
+  it('pings every four minutes and reconnects when the socket stays silent', () => {
+    const t = setup();
+    t.client.start();
+    t.last().open();
+    t.last().receive(history);
+    vi.advanceTimersByTime(240_000);
+    expect(t.last().sent.at(-1)).toEqual({ action: 'ping' });
+    t.last().receive({ type: 'pong' });
+    vi.advanceTimersByTime(20_000);
+    expect(t.sockets).toHaveLength(1); // pong arrived: still the same socket
+    vi.advanceTimersByTime(220_000); // next ping, then no answer
+    vi.advanceTimersByTime(20_000);
+    expect(t.sockets[0]!.closedWith).toBe(4000);
+    expect(t.client.status.status).toBe('reconnecting');
+  });
+
+  it('tags each history frame with the after of the sync it answers', () => {
+    const t = setup();
+    t.client.start();
+    t.last().open();
+    t.setLastSeen(10);
+    t.client.sync();
+    t.last().receive(history);
+    t.last().receive({ type: 'presence', online: [], joined: null, left: null });
+    t.last().receive(history);
+    expect(t.frames.map(([f, c]) => [f.type, c.syncAfter])).toEqual([
+      ['history', null],
+      ['presence', null],
+      ['history', 10],
+    ]);
+  });
+
+  it('refuses to send while not open so the caller can fall back to REST', () => {
+    const t = setup();
+    t.client.start();
+    expect(t.client.send({ action: 'sendMessage', content: 'hi', client_id: 'c1' })).toBe(false);
+    t.last().open();
+    expect(t.client.send({ action: 'sendMessage', content: 'hi', client_id: 'c1' })).toBe(true);
+  });
+
+  it('goes offline with the browser and reconnects at once when it is back', () => {
+    const t = setup();
+    t.client.start();
+    t.last().open();
+    t.setOnline(false);
+    expect(t.client.status.status).toBe('offline');
+    expect(t.sockets[0]!.closedWith).toBe(1000);
+    vi.advanceTimersByTime(60_000);
+    expect(t.sockets).toHaveLength(1);
+    t.setOnline(true);
+    expect(t.sockets).toHaveLength(2);
+  });
+
+  it('does not reconnect after stop()', () => {
+    const t = setup();
+    t.client.start();
+    t.last().open();
+    t.client.stop();
+    vi.advanceTimersByTime(60_000);
+    expect(t.sockets).toHaveLength(1);
+    expect(t.sockets[0]!.closedWith).toBe(1000);
+  });
+});

@@ -1,0 +1,363 @@
+// The only owner of a WebSocket in the SPA. One client per open room.
+//
+// - On every (re)open it sends `{"action":"sync","after":<last seen id|null>,"limit":50}`
+//   so whatever was missed while away arrives once (the app merges by id).
+// - It reconnects after any close it did not ask for, clean ones included (API
+//   Gateway closes idle sockets after 10 minutes and drops them after 2 hours),
+//   waiting an exponential backoff with jitter; the backoff resets once the
+//   server has answered on a new connection.
+// - It pings every ~4 minutes so the socket never looks idle, and treats a
+//   socket that stays silent after a ping as dead.
+// - Status: connecting → connected → reconnecting → (offline after several
+//   failures or when the browser says it is offline) → connected …
+import type { ClientFrame, Id, ServerFrame } from '../types/api';
+import { Backoff, type BackoffOptions } from './backoff';
+
+export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline';
+
+export interface StatusInfo {
+  status: ConnectionStatus;
+  /** Consecutive failed attempts since the last good connection. */
+  attempt: number;
+  /** When the next attempt is scheduled (epoch ms), if one is. */
+  nextRetryAt: number | null;
+}
+
+export interface FrameContext {
+  /** For `history` frames: the `after` of the sync it answers (null = newest page). */
+  syncAfter: Id | null;
+}
+
+/** The subset of the browser WebSocket that the client uses (tests pass a fake). */
+export interface SocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: { code: number; reason: string; wasClean: boolean }) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+}
+
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  setInterval(fn: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+  now(): number;
+}
+
+export interface NetworkWatcher {
+  isOnline(): boolean;
+  /** Calls back with true/false on browser online/offline; returns an unsubscribe. */
+  subscribe(listener: (online: boolean) => void): () => void;
+}
+
+export interface WsClientOptions {
+  /** Built on every attempt, so a fresh token is picked up. */
+  url: () => string;
+  getLastSeenId: () => Id | null;
+  onFrame: (frame: ServerFrame, context: FrameContext) => void;
+  onStatus?: (info: StatusInfo) => void;
+  /** A socket closed without ever opening (refused upgrade: bad token, not a member, server down). */
+  onConnectFailure?: (attempt: number) => void;
+  createSocket?: (url: string) => SocketLike;
+  timers?: Timers;
+  network?: NetworkWatcher;
+  backoff?: BackoffOptions;
+  syncLimit?: number;
+  pingIntervalMs?: number;
+  pongTimeoutMs?: number;
+  /** Consecutive failures after which the status reads "offline" (still retrying). */
+  offlineAfterAttempts?: number;
+}
+
+const OPEN = 1;
+
+export const PING_INTERVAL_MS = 4 * 60 * 1000;
+
+const browserTimers: Timers = {
+  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+  clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof setTimeout>),
+  setInterval: (fn, ms) => globalThis.setInterval(fn, ms),
+  clearInterval: (h) => globalThis.clearInterval(h as ReturnType<typeof setInterval>),
+  now: () => Date.now(),
+};
+
+const browserNetwork: NetworkWatcher = {
+  isOnline: () => (typeof navigator === 'undefined' ? true : navigator.onLine !== false),
+  subscribe(listener) {
+    if (typeof window === 'undefined') return () => {};
+    const on = () => listener(true);
+    const off = () => listener(false);
+    window.addEventListener('online', on);
+    window.addEventListener('offline', off);
+    return () => {
+      window.removeEventListener('online', on);
+      window.removeEventListener('offline', off);
+    };
+  },
+};
+
+export function parseServerFrame(data: unknown): ServerFrame | null {
+  if (typeof data !== 'string') return null;
+  try {
+    const value = JSON.parse(data) as unknown;
+    if (typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string') {
+      return value as ServerFrame;
+    }
+  } catch {
+    // not JSON: ignore
+  }
+  return null;
+}
+
+export class WsClient {
+  private readonly opts: Required<
+    Pick<WsClientOptions, 'syncLimit' | 'pingIntervalMs' | 'pongTimeoutMs' | 'offlineAfterAttempts'>
+  > &
+    WsClientOptions;
+  private readonly timers: Timers;
+  private readonly network: NetworkWatcher;
+  private readonly backoff: Backoff;
+  private socket: SocketLike | null = null;
+  private running = false;
+  private everConnected = false;
+  private opened = false;
+  private gotFrameOnThisSocket = false;
+  private retryTimer: unknown = null;
+  private pingTimer: unknown = null;
+  private pongTimer: unknown = null;
+  private failures = 0;
+  private pendingSyncs: (Id | null)[] = [];
+  private unsubscribeNetwork: (() => void) | null = null;
+  private current: StatusInfo = { status: 'connecting', attempt: 0, nextRetryAt: null };
+
+  constructor(options: WsClientOptions) {
+    this.opts = {
+      syncLimit: 50,
+      pingIntervalMs: PING_INTERVAL_MS,
+      pongTimeoutMs: 20_000,
+      offlineAfterAttempts: 4,
+      ...options,
+    };
+    this.timers = options.timers ?? browserTimers;
+    this.network = options.network ?? browserNetwork;
+    this.backoff = new Backoff(options.backoff);
+  }
+
+  get status(): StatusInfo {
+    return this.current;
+  }
+
+  get isOpen(): boolean {
+    return this.socket !== null && this.opened && this.socket.readyState === OPEN;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribeNetwork = this.network.subscribe((online) => this.onNetworkChange(online));
+    if (!this.network.isOnline()) {
+      this.setStatus('offline', null);
+      return;
+    }
+    this.connect();
+  }
+
+  /** Close for good (leaving the room, logging out). No reconnect follows. */
+  stop(): void {
+    this.running = false;
+    this.unsubscribeNetwork?.();
+    this.unsubscribeNetwork = null;
+    this.clearRetry();
+    this.teardownSocket(1000, 'client closed');
+  }
+
+  /** Skip the wait and try now (a "Reconnect" button, the tab coming back). */
+  reconnectNow(): void {
+    if (!this.running || this.isOpen) return;
+    this.clearRetry();
+    this.teardownSocket(1000, 'reconnecting');
+    this.connect();
+  }
+
+  /** Sends a frame; false when the socket is not open (the caller falls back to REST). */
+  send(frame: ClientFrame): boolean {
+    if (!this.isOpen || !this.socket) return false;
+    try {
+      this.socket.send(JSON.stringify(frame));
+    } catch {
+      return false;
+    }
+    if (frame.action === 'sync') this.pendingSyncs.push(frame.after);
+    return true;
+  }
+
+  /** Ask for what came after the last seen message (or the newest page). */
+  sync(): boolean {
+    return this.send({ action: 'sync', after: this.opts.getLastSeenId(), limit: this.opts.syncLimit });
+  }
+
+  // ---- internals ---------------------------------------------------------
+
+  private setStatus(status: ConnectionStatus, nextRetryAt: number | null): void {
+    const next: StatusInfo = { status, attempt: this.failures, nextRetryAt };
+    const prev = this.current;
+    this.current = next;
+    if (prev.status !== next.status || prev.attempt !== next.attempt || prev.nextRetryAt !== next.nextRetryAt) {
+      this.opts.onStatus?.(next);
+    }
+  }
+
+  private connect(): void {
+    if (!this.running) return;
+    this.setStatus(this.everConnected || this.failures > 0 ? this.degradedStatus() : 'connecting', null);
+    const factory = this.opts.createSocket ?? ((url: string) => new WebSocket(url) as unknown as SocketLike);
+    let socket: SocketLike;
+    try {
+      socket = factory(this.opts.url());
+    } catch {
+      this.handleClose(false);
+      return;
+    }
+    this.socket = socket;
+    this.opened = false;
+    this.gotFrameOnThisSocket = false;
+    this.pendingSyncs = [];
+
+    socket.onopen = () => {
+      if (this.socket !== socket) return;
+      this.opened = true;
+      this.everConnected = true;
+      this.setStatus('connected', null);
+      this.sync();
+      this.startPing();
+    };
+    socket.onmessage = (ev) => {
+      if (this.socket !== socket) return;
+      this.onAlive();
+      if (!this.gotFrameOnThisSocket) {
+        this.gotFrameOnThisSocket = true;
+        // The server answered on this connection: it is healthy, start over.
+        this.failures = 0;
+        this.backoff.reset();
+        this.setStatus('connected', null);
+      }
+      const frame = parseServerFrame(ev.data);
+      if (!frame) return;
+      const syncAfter = frame.type === 'history' ? (this.pendingSyncs.shift() ?? null) : null;
+      this.opts.onFrame(frame, { syncAfter });
+    };
+    socket.onerror = () => {
+      // A close event always follows; reconnection is handled there.
+    };
+    socket.onclose = () => {
+      if (this.socket !== socket) return;
+      const wasOpen = this.opened;
+      this.socket = null;
+      this.opened = false;
+      this.stopPing();
+      this.handleClose(wasOpen);
+    };
+  }
+
+  private degradedStatus(): ConnectionStatus {
+    if (!this.network.isOnline()) return 'offline';
+    return this.failures >= this.opts.offlineAfterAttempts ? 'offline' : 'reconnecting';
+  }
+
+  private handleClose(wasOpen: boolean): void {
+    if (!this.running) return;
+    if (!wasOpen) {
+      this.failures += 1;
+      this.opts.onConnectFailure?.(this.failures);
+      if (!this.running) return; // the callback may have stopped us (e.g. logged out)
+    }
+    if (!this.network.isOnline()) {
+      this.setStatus('offline', null);
+      return; // wait for the browser's "online" event
+    }
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    this.clearRetry();
+    const delay = this.backoff.next();
+    const at = this.timers.now() + delay;
+    this.setStatus(this.degradedStatus(), at);
+    this.retryTimer = this.timers.setTimeout(() => {
+      this.retryTimer = null;
+      this.connect();
+    }, delay);
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer !== null) {
+      this.timers.clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+    }
+  }
+
+  private teardownSocket(code: number, reason: string): void {
+    this.stopPing();
+    const socket = this.socket;
+    this.socket = null;
+    this.opened = false;
+    if (socket) {
+      socket.onopen = null;
+      socket.onmessage = null;
+      socket.onclose = null;
+      socket.onerror = null;
+      try {
+        socket.close(code, reason);
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+  private onNetworkChange(online: boolean): void {
+    if (!this.running) return;
+    if (!online) {
+      this.clearRetry();
+      this.teardownSocket(1000, 'offline');
+      this.setStatus('offline', null);
+    } else if (!this.isOpen) {
+      this.clearRetry();
+      this.backoff.reset();
+      this.connect();
+    }
+  }
+
+  private startPing(): void {
+    this.stopPing();
+    this.pingTimer = this.timers.setInterval(() => {
+      if (!this.send({ action: 'ping' })) return;
+      if (this.pongTimer === null) {
+        this.pongTimer = this.timers.setTimeout(() => {
+          this.pongTimer = null;
+          // Silent after a ping: the socket is dead even if the browser has not noticed.
+          const socket = this.socket;
+          this.teardownSocket(4000, 'ping timeout');
+          if (socket) this.handleClose(true);
+        }, this.opts.pongTimeoutMs);
+      }
+    }, this.opts.pingIntervalMs);
+  }
+
+  private onAlive(): void {
+    if (this.pongTimer !== null) {
+      this.timers.clearTimeout(this.pongTimer);
+      this.pongTimer = null;
+    }
+  }
+
+  private stopPing(): void {
+    if (this.pingTimer !== null) {
+      this.timers.clearInterval(this.pingTimer);
+      this.pingTimer = null;
+    }
+    this.onAlive();
+  }
+}

@@ -1,0 +1,68 @@
+// Guards the layering rule of STYLE.md §10: imports flow lib → features → app,
+// no feature imports another, and only lib/api-client.ts and lib/ws-client.ts
+// touch fetch / WebSocket.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const src = resolve(dirname(fileURLToPath(import.meta.url)), '../src');
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return files(path);
+    return /\.(ts|tsx)$/.test(name) && !/\.test\.tsx?$/.test(name) ? [path] : [];
+  });
+}
+
+const sources = files(src).map((path) => {
+  const rel = relative(src, path).split('\\').join('/');
+  const text = readFileSync(path, 'utf8');
+  const imports = [...text.matchAll(/from\s+'([^']+)'/g)]
+    .map((m) => m[1]!)
+    .filter((spec) => spec.startsWith('.'))
+    .map((spec) => relative(src, resolve(dirname(path), spec)).split('\\').join('/'));
+  return { rel, text, imports };
+});
+
+const layer = (rel: string) => rel.split('/')[0]!;
+const feature = (rel: string) => (rel.startsWith('features/') ? rel.split('/')[1]! : null);
+
+describe('architecture', () => {
+  it('has the src/{app,features/{auth,rooms,chat}/{api,components,hooks},lib,config,types} layout', () => {
+    for (const dir of ['app', 'lib', 'config', 'types']) expect(statSync(join(src, dir)).isDirectory()).toBe(true);
+    for (const f of ['auth', 'rooms', 'chat'])
+      for (const sub of ['api', 'components', 'hooks']) expect(statSync(join(src, 'features', f, sub)).isDirectory()).toBe(true);
+  });
+
+  it('lib, config and types never import features or app', () => {
+    const offenders = sources
+      .filter((s) => ['lib', 'config', 'types'].includes(layer(s.rel)))
+      .flatMap((s) => s.imports.filter((i) => ['features', 'app'].includes(layer(i))).map((i) => `${s.rel} → ${i}`));
+    expect(offenders).toEqual([]);
+  });
+
+  it('features never import app or another feature', () => {
+    const offenders = sources
+      .filter((s) => layer(s.rel) === 'features')
+      .flatMap((s) =>
+        s.imports
+          .filter((i) => layer(i) === 'app' || (layer(i) === 'features' && feature(i) !== feature(s.rel)))
+          .map((i) => `${s.rel} → ${i}`),
+      );
+    expect(offenders).toEqual([]);
+  });
+
+  it('only lib/api-client.ts calls fetch and only lib/ws-client.ts opens a WebSocket', () => {
+    const fetchers = sources.filter((s) => /\bfetch\(/.test(s.text)).map((s) => s.rel);
+    const sockets = sources.filter((s) => /new WebSocket\(/.test(s.text)).map((s) => s.rel);
+    expect(fetchers).toEqual(['lib/api-client.ts']);
+    expect(sockets).toEqual(['lib/ws-client.ts']);
+  });
+
+  it('never renders raw HTML', () => {
+    const offenders = sources.filter((s) => /dangerouslySetInnerHTML|innerHTML\s*=/.test(s.text)).map((s) => s.rel);
+    expect(offenders).toEqual([]);
+  });
+});
