@@ -1,0 +1,260 @@
+// SAM <-> CDK parity: infra/template.yaml and the CDK-synthesized template must declare the
+// same functions (by binary), HTTP and WebSocket routes, integrations, ManageConnections grants,
+// secret grants, environment variables (names, and values with parameters at their defaults),
+// WebSocket invoke permissions, the migrations custom resource and the outputs.
+//
+// Run after `cdk synth` (.ci/infra does both):  node --test test/
+// CDK_TEMPLATE=path overrides the synthesized template (default cdk.out/ChatStack.template.json).
+// SAM_PARAMETERS="Name=value Name=value" evaluates the SAM template with those parameter values
+// (for a CDK template synthesized with the matching -c context, e.g. the dev profile).
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, test } from 'node:test';
+import { buildModel, diffModels, loadTemplate } from './model.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const SAM_TEMPLATE = path.resolve(here, '..', '..', 'template.yaml');
+const CDK_TEMPLATE = path.resolve(process.env.CDK_TEMPLATE ?? path.join(here, '..', 'cdk.out', 'ChatStack.template.json'));
+
+if (!fs.existsSync(CDK_TEMPLATE)) {
+  throw new Error(`${CDK_TEMPLATE} not found: run \`npx cdk synth --no-notices\` in infra/cdk first (or set CDK_TEMPLATE)`);
+}
+const samTemplate = loadTemplate(SAM_TEMPLATE);
+const cdkTemplate = loadTemplate(CDK_TEMPLATE);
+const samParameters = Object.fromEntries((process.env.SAM_PARAMETERS ?? '').split(/\s+/).filter(Boolean)
+  .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const sam = buildModel(samTemplate, samParameters);
+const cdk = buildModel(cdkTemplate);
+
+// The contract with the Rust side (functions/*, shared/AWS-RULES.md).
+const BINARIES = ['auth', 'messages', 'migrate', 'rooms', 'ws-connect', 'ws-disconnect', 'ws-message'];
+const BROADCASTERS = ['messages', 'ws-connect', 'ws-disconnect', 'ws-message'];
+const ENV_EVERYWHERE = ['BCRYPT_COST', 'CORS_ALLOWED_ORIGINS', 'DATABASE_HOST', 'DATABASE_NAME', 'DATABASE_SECRET_ARN',
+  'DB_MAX_CONNECTIONS', 'JWT_SECRET_ARN', 'JWT_TTL_SECONDS', 'RATE_LIMIT_MESSAGES', 'RATE_LIMIT_WINDOW_SECONDS', 'RUST_LOG'];
+const HTTP_ROUTES = {
+  'ANY /api/auth/{proxy+}': 'auth',
+  'GET /api/rooms': 'rooms',
+  'POST /api/rooms': 'rooms',
+  'GET /api/rooms/{id}': 'rooms',
+  'POST /api/rooms/{id}/join': 'rooms',
+  'POST /api/rooms/{id}/leave': 'rooms',
+  'GET /api/health': 'rooms',
+  'GET /api/openapi.json': 'rooms',
+  $default: 'rooms',
+  'GET /api/rooms/{id}/messages': 'messages',
+  'POST /api/rooms/{id}/messages': 'messages',
+};
+const WS_ROUTES = { $connect: 'ws-connect', $default: 'ws-message', $disconnect: 'ws-disconnect' };
+
+const sorted = (o) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+const pick = (model, key) => sorted(model[key]);
+
+describe('SAM and CDK declare the same stack', () => {
+  test('same functions, by binary', () => {
+    assert.deepEqual(Object.keys(cdk.functions).sort(), Object.keys(sam.functions).sort());
+  });
+
+  test('same environment variable names per function', () => {
+    for (const bin of Object.keys(sam.functions)) {
+      assert.deepEqual(cdk.functions[bin]?.envNames, sam.functions[bin].envNames, `env names of ${bin}`);
+    }
+  });
+
+  test('same environment variable values per function (parameters at their defaults)', () => {
+    for (const bin of Object.keys(sam.functions)) {
+      assert.deepEqual(cdk.functions[bin]?.env, sam.functions[bin].env, `env of ${bin}`);
+    }
+  });
+
+  test('same runtime settings per function', () => {
+    const settings = (m) => Object.fromEntries(Object.entries(m.functions).map(([bin, f]) => {
+      const { env: _env, envNames: _names, ...rest } = f;
+      return [bin, rest];
+    }));
+    assert.deepEqual(settings(cdk), settings(sam));
+  });
+
+  test('same HTTP routes to the same functions', () => {
+    assert.deepEqual(pick(cdk, 'httpRoutes'), pick(sam, 'httpRoutes'));
+  });
+
+  test('same WebSocket routes to the same functions', () => {
+    assert.deepEqual(pick(cdk, 'wsRoutes'), pick(sam, 'wsRoutes'));
+  });
+
+  test('same integrations (type, payload format)', () => {
+    assert.deepEqual(cdk.integrations, sam.integrations);
+  });
+
+  test('same WebSocket API and stage settings', () => {
+    assert.deepEqual(cdk.websocket, sam.websocket);
+    assert.deepEqual(cdk.wsStages, sam.wsStages);
+  });
+
+  test('same execute-api:ManageConnections grants', () => {
+    assert.deepEqual(pick(cdk, 'manageConnections'), pick(sam, 'manageConnections'));
+  });
+
+  test('same Secrets Manager read grants', () => {
+    assert.deepEqual(pick(cdk, 'secretReads'), pick(sam, 'secretReads'));
+  });
+
+  test('same WebSocket invoke permissions', () => {
+    assert.deepEqual(pick(cdk, 'wsInvokePermissions'), pick(sam, 'wsInvokePermissions'));
+  });
+
+  test('same custom resources served by our functions', () => {
+    assert.deepEqual(cdk.customResources, sam.customResources);
+  });
+
+  test('same database and NAT shape', () => {
+    assert.deepEqual(cdk.database, sam.database);
+    assert.deepEqual(cdk.network, sam.network);
+  });
+
+  test('same outputs', () => {
+    assert.deepEqual(cdk.outputs, sam.outputs);
+  });
+
+  test('no difference at all', () => {
+    assert.deepEqual(diffModels(sam, cdk), []);
+  });
+});
+
+for (const [side, model] of [['SAM', sam], ['CDK', cdk]]) {
+  describe(`${side} template honours the Rust-side contract`, () => {
+    test('the seven functions: arm64, provided.al2023, bootstrap, in the VPC, own log group', () => {
+      assert.deepEqual(Object.keys(model.functions).sort(), BINARIES);
+      for (const [bin, f] of Object.entries(model.functions)) {
+        assert.deepEqual(f.architectures, ['arm64'], bin);
+        assert.equal(f.runtime, 'provided.al2023', bin);
+        assert.equal(f.handler, 'bootstrap', bin);
+        assert.equal(f.inVpc, true, bin);
+        assert.equal(f.ownLogGroup, true, bin);
+        assert.equal(f.logFormat, 'JSON', `${bin} logs JSON lines`);
+      }
+    });
+
+    test('every function gets the shared configuration; broadcasters get WEBSOCKET_API_ENDPOINT', () => {
+      for (const [bin, f] of Object.entries(model.functions)) {
+        const expected = [...ENV_EVERYWHERE, ...(BROADCASTERS.includes(bin) ? ['WEBSOCKET_API_ENDPOINT'] : [])].sort();
+        assert.deepEqual(f.envNames, expected, bin);
+        assert.equal(f.env.DB_MAX_CONNECTIONS, '1', bin);
+      }
+      for (const bin of BROADCASTERS) {
+        assert.match(model.functions[bin].env.WEBSOCKET_API_ENDPOINT,
+          /^https:\/\/\{Ref:AWS::ApiGatewayV2::Api\(WEBSOCKET\)\}\.execute-api\.\$\{AWS::Region\}\.\$\{AWS::URLSuffix\}\/prod$/, bin);
+      }
+    });
+
+    test('routes as in API.md', () => {
+      assert.deepEqual(sorted(model.httpRoutes), sorted(HTTP_ROUTES));
+      assert.deepEqual(sorted(model.wsRoutes), sorted(WS_ROUTES));
+      assert.deepEqual(model.websocket, [{ routeSelectionExpression: '$request.body.action' }]);
+      assert.equal(model.wsStages.length, 1);
+      assert.equal(model.wsStages[0].autoDeploy, true);
+      assert.equal(model.wsStages[0].throttled, true);
+    });
+
+    test('ManageConnections only for the broadcasters, only POST @connections on the stage', () => {
+      assert.deepEqual(Object.keys(model.manageConnections).sort(), BROADCASTERS);
+      for (const [bin, resources] of Object.entries(model.manageConnections)) {
+        assert.deepEqual(resources, [
+          'arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:{Ref:AWS::ApiGatewayV2::Api(WEBSOCKET)}/prod/POST/@connections/*',
+        ], bin);
+      }
+    });
+
+    test('every function reads the DB credentials and the JWT key', () => {
+      for (const bin of BINARIES) assert.deepEqual(model.secretReads[bin], ['db-credentials', 'generated-key'], bin);
+    });
+
+    test('the WebSocket functions may be invoked by the WebSocket API', () => {
+      assert.deepEqual(Object.keys(model.wsInvokePermissions).sort(), ['ws-connect', 'ws-disconnect', 'ws-message']);
+    });
+
+    test('MySQL 8, encrypted, private; one NAT', () => {
+      assert.equal(model.database.engine, 'mysql');
+      assert.match(model.database.engineVersion, /^8\./);
+      assert.equal(model.database.storageEncrypted, true);
+      assert.equal(model.database.publiclyAccessible, false);
+      assert.equal(model.network.natGateways + model.network.natInstances, 1);
+    });
+
+    test('migrations run on deploy through the migrate function', () => {
+      assert.equal(model.customResources['Custom::Migrations']?.fn, 'migrate');
+    });
+  });
+}
+
+// The comparison itself must notice drift on either side.
+describe('parity check detects drift', () => {
+  const clone = (t) => structuredClone(t);
+  const resourceOf = (t, pred) => Object.values(t.Resources).find(pred);
+  const samFn = (t, bin) => resourceOf(t, (r) => r.Metadata?.BuildProperties?.Binary === bin);
+  const cdkFn = (t, bin) => resourceOf(t, (r) => r.Metadata?.ChatBinary === bin);
+  const drifted = (samT, cdkT) => diffModels(buildModel(samT, samParameters), buildModel(cdkT));
+
+  test('a route removed from SAM', () => {
+    const t = clone(samTemplate);
+    delete samFn(t, 'rooms').Properties.Events.JoinRoom;
+    assert.ok(drifted(t, cdkTemplate).some((d) => d.includes('POST /api/rooms/{id}/join')));
+  });
+
+  test('a WebSocket route pointed at another function in CDK', () => {
+    const t = clone(cdkTemplate);
+    const route = resourceOf(t, (r) => r.Type === 'AWS::ApiGatewayV2::Route' && r.Properties.RouteKey === '$disconnect');
+    const other = resourceOf(t, (r) => r.Type === 'AWS::ApiGatewayV2::Route' && r.Properties.RouteKey === '$connect');
+    route.Properties.Target = other.Properties.Target;
+    assert.ok(drifted(samTemplate, t).some((d) => d.startsWith('wsRoutes.$disconnect')));
+  });
+
+  test('an environment variable renamed in CDK', () => {
+    const t = clone(cdkTemplate);
+    const vars = cdkFn(t, 'messages').Properties.Environment.Variables;
+    vars.WEBSOCKET_ENDPOINT = vars.WEBSOCKET_API_ENDPOINT;
+    delete vars.WEBSOCKET_API_ENDPOINT;
+    assert.ok(drifted(samTemplate, t).some((d) => d.startsWith('functions.messages.envNames')));
+  });
+
+  test('an environment variable added to SAM Globals', () => {
+    const t = clone(samTemplate);
+    t.Globals.Function.Environment.Variables.EXTRA = 'x';
+    assert.ok(drifted(t, cdkTemplate).some((d) => d.includes('EXTRA')));
+  });
+
+  test('a ManageConnections grant dropped from SAM', () => {
+    const t = clone(samTemplate);
+    const fn = samFn(t, 'ws-message');
+    fn.Properties.Policies = fn.Properties.Policies.filter((p) => !p.Statement);
+    assert.ok(drifted(t, cdkTemplate).some((d) => d.includes('manageConnections.ws-message')));
+  });
+
+  test('a ManageConnections grant widened in CDK', () => {
+    const t = clone(cdkTemplate);
+    const pol = resourceOf(t, (r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r).includes('ManageConnections'));
+    const stmt = pol.Properties.PolicyDocument.Statement.find((s) => s.Action === 'execute-api:ManageConnections');
+    stmt.Resource = '*';
+    assert.ok(drifted(samTemplate, t).some((d) => d.startsWith('manageConnections.')));
+  });
+
+  test('a function binary renamed in CDK', () => {
+    const t = clone(cdkTemplate);
+    cdkFn(t, 'ws-connect').Metadata.ChatBinary = 'ws-open';
+    assert.ok(drifted(samTemplate, t).length > 0);
+  });
+
+  test('the MySQL version changed in CDK', () => {
+    const t = clone(cdkTemplate);
+    resourceOf(t, (r) => r.Type === 'AWS::RDS::DBInstance').Properties.EngineVersion = '8.0.40';
+    assert.ok(drifted(samTemplate, t).some((d) => d.startsWith('database.engineVersion')));
+  });
+
+  test('the integration type changed in SAM', () => {
+    const t = clone(samTemplate);
+    t.Resources.WsMessageIntegration.Properties.IntegrationType = 'AWS';
+    assert.ok(drifted(t, cdkTemplate).some((d) => d.startsWith('integrations.WEBSOCKET.ws-message')));
+  });
+});
