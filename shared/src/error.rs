@@ -151,6 +151,13 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         self.log();
         let mut response = (self.status(), axum::Json(self.body())).into_response();
+        if let Error::PayloadTooLarge { .. } = self {
+            // The unread rest of the body is still on the wire: end the connection rather than
+            // let the client reuse it and fail its next request.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if let Error::RateLimited { retry_after_secs } = self {
             response
                 .headers_mut()
