@@ -356,6 +356,11 @@ async fn announce_presence(
         return Ok(());
     }
     let online = db::connections::online_users(&state.db.pool, room).await?;
+    if let Some(gone) = &left
+        && online.iter().any(|u| u.id == gone.id)
+    {
+        return Ok(()); // they opened another connection meanwhile: not gone after all
+    }
     state
         .broadcaster
         .send(
