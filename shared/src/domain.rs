@@ -305,7 +305,7 @@ mod tests {
     fn timestamps_are_rfc3339_utc_with_milliseconds() {
         assert_eq!(
             Timestamp(1_795_120_267_123).rfc3339(),
-            "2026-11-20T17:51:07.123Z"
+            "2026-11-19T20:31:07.123Z"
         );
         assert_eq!(Timestamp(0).rfc3339(), "1970-01-01T00:00:00.000Z");
     }

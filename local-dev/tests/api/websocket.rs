@@ -18,6 +18,7 @@ crate::both_backends!(
     messages_posted_over_rest_reach_the_sockets,
     a_reconnect_with_sync_after_gets_exactly_the_missed_messages,
     a_stale_connection_row_is_removed_on_the_next_broadcast,
+    rows_api_gateway_must_have_closed_expire_from_presence,
     frames_over_32_kib_close_the_socket_with_1009,
     idle_sockets_and_old_sockets_are_closed_like_api_gateway_does,
     leaving_a_room_closes_its_sockets_and_an_abrupt_drop_still_disconnects,
@@ -452,7 +453,7 @@ async fn idle_sockets_and_old_sockets_are_closed_like_api_gateway_does(backend: 
     // Pinging keeps a socket alive past the idle limit, but not past its lifetime.
     let mut busy = WsClient::connect(&app.ws_url(&alice.token, room))
         .await
-        .unwrap();
+        .unwrap_or_else(|status| panic!("upgrade refused with {status}"));
     let started = std::time::Instant::now();
     let code = loop {
         busy.send(json!({"action": "ping"})).await;
@@ -558,4 +559,39 @@ async fn two_hundred_clients_each_receive_every_message_of_a_burst(backend: Back
     for ids in futures_util::future::join_all(receivers).await {
         assert_eq!(ids, posted);
     }
+}
+
+async fn rows_api_gateway_must_have_closed_expire_from_presence(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let alice = app.signed_in("alice").await;
+    let bob = app.signed_in("bob").await;
+    let room = app.room(&alice, "general").await;
+    app.join(&bob, room).await;
+    // Bob's tab died three hours ago and its $disconnect never came.
+    let three_hours_ago =
+        shared::domain::Timestamp(shared::domain::Timestamp::now().millis() - 3 * 3600 * 1000);
+    let ghost = shared::db::connections::Connection {
+        connection_id: "LostDisconnect0=".into(),
+        endpoint: app.base.clone(),
+        room_id: shared::domain::RoomId(room),
+        user_id: shared::domain::UserId(bob.id),
+        connected_at: three_hours_ago,
+        expires_at: shared::domain::Timestamp(i64::MAX / 2),
+    };
+    shared::db::connections::insert(&app.state.db.pool, &ghost)
+        .await
+        .unwrap();
+    let mut ws = WsClient::connect(&app.ws_url(&alice.token, room))
+        .await
+        .unwrap();
+    let (_, presence) = ws.sync(None).await;
+    assert_eq!(
+        presence["online"],
+        json!([{"id": alice.id, "username": "alice"}]),
+        "Bob is not shown online"
+    );
+    let ghost_row = shared::db::connections::find(&app.state.db.pool, "LostDisconnect0=")
+        .await
+        .unwrap();
+    assert!(ghost_row.is_none(), "the expired row was deleted");
 }

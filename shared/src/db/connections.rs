@@ -141,24 +141,25 @@ pub async fn count_for_user<'c>(
     Ok(n)
 }
 
-/// Deletes the room's rows that API Gateway must already have closed: idle since
+/// Ids of the room's rows that API Gateway must already have closed: idle since
 /// `idle_before` or opened before `opened_before`. `$disconnect` is best effort, so presence
-/// cannot rely on it alone.
-pub async fn delete_expired<'c>(
+/// cannot rely on it alone. A plain read: callers delete by primary key, because a ranged
+/// DELETE takes InnoDB gap locks that deadlock with concurrent `$connect` inserts.
+pub async fn expired<'c>(
     ex: impl Executor<'c, Database = Any>,
     room: RoomId,
     idle_before: Timestamp,
     opened_before: Timestamp,
-) -> Result<u64> {
-    let done = sqlx::query(
-        "DELETE FROM connections WHERE room_id = ? AND (last_seen_at < ? OR connected_at < ?)",
+) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT connection_id FROM connections WHERE room_id = ? AND (last_seen_at < ? OR connected_at < ?)",
     )
     .bind(room.0)
     .bind(idle_before.millis())
     .bind(opened_before.millis())
-    .execute(ex)
+    .fetch_all(ex)
     .await?;
-    Ok(done.rows_affected())
+    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 /// The user's connections in one room.

@@ -380,10 +380,13 @@ async fn announce_presence(
 async fn expire_stale(state: &AppState, room: RoomId, now: Timestamp) -> Result<()> {
     let idle_before = Timestamp(now.millis() - IDLE_TIMEOUT.as_millis() as i64);
     let opened_before = Timestamp(now.millis() - MAX_CONNECTION_LIFETIME.as_millis() as i64);
-    let removed =
-        db::connections::delete_expired(&state.db.pool, room, idle_before, opened_before).await?;
-    if removed > 0 {
-        tracing::info!(room_id = %room, removed, "expired connections removed");
+    let expired =
+        db::connections::expired(&state.db.pool, room, idle_before, opened_before).await?;
+    for connection_id in &expired {
+        db::connections::delete(&state.db.pool, connection_id).await?;
+    }
+    if !expired.is_empty() {
+        tracing::info!(room_id = %room, removed = expired.len(), "expired connections removed");
     }
     Ok(())
 }
