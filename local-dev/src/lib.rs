@@ -137,7 +137,8 @@ pub fn router(state: AppState, sockets: shim::Sockets, frontend_dist: PathBuf) -
             "/@connections/{id}",
             post(management::post_to_connection)
                 .get(management::get_connection)
-                .delete(management::delete_connection),
+                .delete(management::delete_connection)
+                .layer(axum::middleware::from_fn(management::require_signature)),
         )
         .with_state(sockets)
         .layer(TraceLayer::new_for_http());

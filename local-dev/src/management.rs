@@ -5,7 +5,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use shared::domain::Timestamp;
@@ -27,20 +27,25 @@ fn gone() -> Response {
     aws_error(StatusCode::GONE, "GoneException", "")
 }
 
-/// The SDK always signs with SigV4; an unsigned request is not from a handler.
-fn signed(headers: &HeaderMap) -> bool {
-    headers
+/// Middleware for every `@connections` route: the SDK always signs with SigV4, so an
+/// unsigned request is not from a handler (the signature itself is not checked locally).
+pub async fn require_signature(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let signed = request
+        .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("AWS4-HMAC-SHA256 "))
-}
-
-fn unsigned() -> Response {
-    aws_error(
-        StatusCode::FORBIDDEN,
-        "ForbiddenException",
-        "Missing Authentication Token",
-    )
+        .is_some_and(|v| v.starts_with("AWS4-HMAC-SHA256 "));
+    if !signed {
+        return aws_error(
+            StatusCode::FORBIDDEN,
+            "ForbiddenException",
+            "Missing Authentication Token",
+        );
+    }
+    next.run(request).await
 }
 
 /// `POST /@connections/{id}`: the body is the frame. 410 for an unknown connection and for one
@@ -48,12 +53,8 @@ fn unsigned() -> Response {
 pub async fn post_to_connection(
     State(sockets): State<Sockets>,
     Path(id): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if !signed(&headers) {
-        return unsigned();
-    }
     if body.len() > MAX_POST_BYTES {
         return aws_error(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -89,14 +90,7 @@ pub async fn post_to_connection(
 }
 
 /// `GET /@connections/{id}`: when it connected, who it is, when it was last active.
-pub async fn get_connection(
-    State(sockets): State<Sockets>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    if !signed(&headers) {
-        return unsigned();
-    }
+pub async fn get_connection(State(sockets): State<Sockets>, Path(id): Path<String>) -> Response {
     let sockets = sockets.lock();
     let Some(socket) = sockets.get(&id).filter(|s| s.phase == Phase::Open) else {
         return gone();
@@ -115,14 +109,7 @@ pub async fn get_connection(
 }
 
 /// `DELETE /@connections/{id}`: closes the socket; its `$disconnect` follows.
-pub async fn delete_connection(
-    State(sockets): State<Sockets>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    if !signed(&headers) {
-        return unsigned();
-    }
+pub async fn delete_connection(State(sockets): State<Sockets>, Path(id): Path<String>) -> Response {
     if !sockets.lock().contains_key(&id) {
         return gone();
     }

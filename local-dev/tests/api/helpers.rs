@@ -373,6 +373,21 @@ impl TestApp {
         (alice, room, ws)
     }
 
+    /// Alice and Bob, both members of Alice's room "general", each with an open socket there.
+    pub async fn alice_and_bob_with_sockets(&self) -> (Session, Session, i64, WsClient, WsClient) {
+        let alice = self.signed_in("alice").await;
+        let bob = self.signed_in("bob").await;
+        let room = self.room(&alice, "general").await;
+        self.join(&bob, room).await;
+        let a = WsClient::connect(&self.ws_url(&alice.token, room))
+            .await
+            .expect("alice's upgrade");
+        let b = WsClient::connect(&self.ws_url(&bob.token, room))
+            .await
+            .expect("bob's upgrade");
+        (alice, bob, room, a, b)
+    }
+
     /// A WebSocket URL for `room` with `token`.
     pub fn ws_url(&self, token: &str, room: i64) -> String {
         format!("ws://{}/ws?token={token}&room_id={room}", self.addr)

@@ -160,16 +160,7 @@ async fn sent_messages_reach_every_socket_in_the_room_including_the_senders(back
 
 async fn typing_reaches_only_the_other_users(backend: Backend) {
     let app = spawn_app(backend).await;
-    let alice = app.signed_in("alice").await;
-    let bob = app.signed_in("bob").await;
-    let room = app.room(&alice, "general").await;
-    app.join(&bob, room).await;
-    let mut a = WsClient::connect(&app.ws_url(&alice.token, room))
-        .await
-        .unwrap();
-    let mut b = WsClient::connect(&app.ws_url(&bob.token, room))
-        .await
-        .unwrap();
+    let (alice, _, _, mut a, mut b) = app.alice_and_bob_with_sockets().await;
     a.next_of("presence").await; // Bob joined
     a.send(json!({"action": "typing"})).await;
     assert_eq!(
@@ -480,16 +471,7 @@ async fn idle_sockets_and_old_sockets_are_closed_like_api_gateway_does(backend: 
 
 async fn leaving_a_room_closes_its_sockets_and_an_abrupt_drop_still_disconnects(backend: Backend) {
     let app = spawn_app(backend).await;
-    let alice = app.signed_in("alice").await;
-    let bob = app.signed_in("bob").await;
-    let room = app.room(&alice, "general").await;
-    app.join(&bob, room).await;
-    let mut a = WsClient::connect(&app.ws_url(&alice.token, room))
-        .await
-        .unwrap();
-    let mut b = WsClient::connect(&app.ws_url(&bob.token, room))
-        .await
-        .unwrap();
+    let (_, bob, room, mut a, mut b) = app.alice_and_bob_with_sockets().await;
     a.next_of("presence").await;
     assert_eq!(app.leave(&bob, room).await.status(), 204);
     loop {
