@@ -42,7 +42,9 @@ pub async fn register(state: &AppState, username: &str, password: &str) -> Resul
 }
 
 /// Checks the password and issues a token. An unknown user, a wrong password and a value
-/// that could never be valid all get the same 401 after the same bcrypt work.
+/// that could never be valid all get the same 401 after the same bcrypt work. After
+/// `LOGIN_MAX_FAILURES` failures for one name inside `LOGIN_LOCKOUT_SECONDS`, logins for it
+/// get 429 with Retry-After until the oldest failure leaves the window; a success clears them.
 #[tracing::instrument(skip_all)]
 pub async fn login(state: &AppState, username: &str, password: &str) -> Result<LoginResponse> {
     const REFUSED: Error = Error::Unauthorized("wrong username or password");
@@ -51,17 +53,24 @@ pub async fn login(state: &AppState, username: &str, password: &str) -> Result<L
     let candidate = Password::parse(password);
     let well_formed = candidate.is_ok();
     let password = candidate.or_else(|_| Password::parse("stand-in-for-a-malformed-password"))?;
-    let found = match Username::parse(username) {
-        Ok(name) => db::users::find_by_key(&state.db.pool, &name.key()).await?,
-        Err(_) => None,
+    // Only a well-formed name can exist, and only such names are throttled and recorded.
+    let key = Username::parse(username).ok().map(|name| name.key());
+    let now = Timestamp::now();
+    if let Some(key) = &key {
+        throttle(state, key, now).await?;
+    }
+    let found = match &key {
+        Some(key) => db::users::find_by_key(&state.db.pool, key).await?,
+        None => None,
     };
     let (user, hash) = match found {
         Some((user, hash)) => (Some(user), Some(hash)),
         None => (None, None),
     };
     let matches = state.passwords.verify(&password, hash).await?;
-    match user {
-        Some(user) if matches && well_formed => {
+    match (user, key) {
+        (Some(user), Some(key)) if matches && well_formed => {
+            db::login_failures::delete_before(&state.db.pool, &key, now).await?;
             let access_token = state.jwt.issue(user.id, &user.username)?;
             tracing::info!(user_id = %user.id, "logged in");
             Ok(LoginResponse {
@@ -71,8 +80,27 @@ pub async fn login(state: &AppState, username: &str, password: &str) -> Result<L
                 user,
             })
         }
-        _ => Err(REFUSED),
+        (_, Some(key)) => {
+            // Unknown names are recorded too, so a refusal says nothing about existence.
+            db::login_failures::insert(&state.db.pool, &key, now).await?;
+            Err(REFUSED)
+        }
+        (_, None) => Err(REFUSED),
     }
+}
+
+/// 429 once a name has `LOGIN_MAX_FAILURES` failed logins inside the window; clears older ones.
+async fn throttle(state: &AppState, key: &str, now: Timestamp) -> Result<()> {
+    let limit = state.config.login_throttle;
+    if !limit.enabled() {
+        return Ok(());
+    }
+    let since = limit.window_start(now);
+    db::login_failures::delete_before(&state.db.pool, key, since).await?;
+    let recent = db::login_failures::recent(&state.db.pool, key, since, limit.limit).await?;
+    limit
+        .check(&recent, now)
+        .inspect_err(|_| tracing::warn!("login throttled"))
 }
 
 /// The caller's own account; 401 when the token names a user that no longer exists.

@@ -33,16 +33,49 @@ pub struct Config {
     /// Origins allowed by CORS; empty means no CORS headers, `["*"]` means any origin.
     pub cors_allowed_origins: Vec<String>,
     pub rate_limit: RateLimit,
+    /// Failed logins allowed per username per window before logins for it get 429;
+    /// `messages == 0` turns the throttle off.
+    pub login_throttle: RateLimit,
     /// The API Gateway management endpoint (`https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`).
     /// Needed where no WebSocket event names it: the REST messages function and local runs.
     pub websocket_api_endpoint: Option<String>,
 }
 
-/// At most `messages` messages per `window` per user per room; `messages == 0` turns it off.
+/// At most `limit` events per `window` (messages per user per room, failed logins per
+/// username); `limit == 0` turns it off. The events themselves are rows in the database, so
+/// the limit holds across every Lambda instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimit {
-    pub messages: u32,
+    pub limit: u32,
     pub window: Duration,
+}
+
+impl RateLimit {
+    pub fn enabled(&self) -> bool {
+        self.limit > 0
+    }
+
+    /// The start of the window that ends `now`.
+    pub fn window_start(&self, now: crate::domain::Timestamp) -> crate::domain::Timestamp {
+        crate::domain::Timestamp(now.millis() - self.window.as_millis() as i64)
+    }
+
+    /// Given the times (newest first, at most `limit`) of the events inside the window, refuses
+    /// one more with 429 and the seconds until the oldest of them leaves the window.
+    pub fn check(
+        &self,
+        recent: &[crate::domain::Timestamp],
+        now: crate::domain::Timestamp,
+    ) -> crate::Result<()> {
+        if !self.enabled() || recent.len() < self.limit as usize {
+            return Ok(());
+        }
+        let oldest = recent.last().copied().unwrap_or(now);
+        let wait_ms = (oldest.millis() + self.window.as_millis() as i64 - now.millis()).max(1);
+        Err(crate::Error::RateLimited {
+            retry_after_secs: (wait_ms as u64).div_ceil(1000),
+        })
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,6 +157,8 @@ impl Config {
         let db_max_connections: u32 = parse(env, "DB_MAX_CONNECTIONS", default_pool, 1..=100)?;
         let rate_messages: u32 = parse(env, "RATE_LIMIT_MESSAGES", 10, 0..=100_000)?;
         let rate_window: u64 = parse(env, "RATE_LIMIT_WINDOW_SECONDS", 10, 1..=86_400)?;
+        let login_failures: u32 = parse(env, "LOGIN_MAX_FAILURES", 10, 0..=10_000)?;
+        let login_window: u64 = parse(env, "LOGIN_LOCKOUT_SECONDS", 900, 1..=86_400)?;
 
         let cors_allowed_origins = match env.get("CORS_ALLOWED_ORIGINS") {
             None => Vec::new(),
@@ -156,8 +191,12 @@ impl Config {
             db_max_connections,
             cors_allowed_origins,
             rate_limit: RateLimit {
-                messages: rate_messages,
+                limit: rate_messages,
                 window: Duration::from_secs(rate_window),
+            },
+            login_throttle: RateLimit {
+                limit: login_failures,
+                window: Duration::from_secs(login_window),
             },
             websocket_api_endpoint,
         })
@@ -383,7 +422,7 @@ mod tests {
         assert_eq!(
             config.rate_limit,
             RateLimit {
-                messages: 10,
+                limit: 10,
                 window: Duration::from_secs(10)
             }
         );
@@ -473,6 +512,38 @@ mod tests {
                 .unwrap_err()
                 .variable,
             "DATABASE_HOST"
+        );
+    }
+
+    #[test]
+    fn a_rate_limit_refuses_the_event_past_its_limit_until_the_oldest_leaves_the_window() {
+        use crate::domain::Timestamp;
+        let limit = RateLimit {
+            limit: 3,
+            window: Duration::from_secs(10),
+        };
+        let now = Timestamp(100_000);
+        assert!(
+            limit
+                .check(&[Timestamp(99_000), Timestamp(98_000)], now)
+                .is_ok()
+        );
+        let full = [Timestamp(99_000), Timestamp(95_000), Timestamp(91_500)];
+        match limit.check(&full, now) {
+            Err(crate::Error::RateLimited { retry_after_secs }) => {
+                assert_eq!(retry_after_secs, 2, "91.5 s + 10 s - 100 s, rounded up")
+            }
+            other => panic!("expected 429, got {other:?}"),
+        }
+        assert_eq!(limit.window_start(now), Timestamp(90_000));
+        assert!(
+            RateLimit {
+                limit: 0,
+                window: Duration::from_secs(10)
+            }
+            .check(&full, now)
+            .is_ok(),
+            "0 turns it off"
         );
     }
 

@@ -29,7 +29,7 @@ pub enum Error {
         field: &'static str,
         message: String,
     },
-    #[error("too many messages; retry in {retry_after_secs} s")]
+    #[error("too many attempts; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("database unavailable: {0}")]
     Unavailable(#[source] sqlx::Error),

@@ -2,8 +2,6 @@
 //! A message is committed before it is pushed, so a client that missed a push finds it with
 //! `after=<last id>`.
 
-use std::time::Duration;
-
 use crate::auth::AuthUser;
 use crate::db::{self, messages::NewMessageRow};
 use crate::domain::{
@@ -123,20 +121,11 @@ async fn check_rate_limit(
     now: Timestamp,
 ) -> Result<()> {
     let limit = state.config.rate_limit;
-    if limit.messages == 0 {
+    if !limit.enabled() {
         return Ok(());
     }
-    let window_ms = limit.window.as_millis() as i64;
-    let since = Timestamp(now.millis() - window_ms);
+    let since = limit.window_start(now);
     let recent =
-        db::messages::recent_send_times(&mut **tx, room, user.id, since, limit.messages).await?;
-    if recent.len() < limit.messages as usize {
-        return Ok(());
-    }
-    // The oldest of the last `limit` sends leaves the window first.
-    let oldest = recent.last().copied().unwrap_or(now);
-    let wait = Duration::from_millis((oldest.millis() + window_ms - now.millis()).max(1) as u64);
-    Err(Error::RateLimited {
-        retry_after_secs: wait.as_secs_f64().ceil() as u64,
-    })
+        db::messages::recent_send_times(&mut **tx, room, user.id, since, limit.limit).await?;
+    limit.check(&recent, now)
 }

@@ -4,7 +4,7 @@ use base64::Engine as _;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, JWT_SECRET, assert_error, spawn_app};
+use crate::helpers::{Backend, JWT_SECRET, assert_error, spawn_app, spawn_app_with};
 
 crate::both_backends!(
     registering_returns_201_with_the_user_and_never_a_hash,
@@ -15,6 +15,8 @@ crate::both_backends!(
     bytes_beyond_72_of_a_password_still_count,
     me_returns_the_signed_in_user,
     missing_malformed_tampered_expired_and_unsigned_tokens_get_401,
+    repeated_failed_logins_for_a_name_are_throttled_with_429,
+    a_successful_login_clears_the_failures,
 );
 
 async fn registering_returns_201_with_the_user_and_never_a_hash(backend: Backend) {
@@ -274,4 +276,76 @@ async fn missing_malformed_tampered_expired_and_unsigned_tokens_get_401(backend:
         "unauthorized",
     )
     .await;
+}
+
+const THROTTLE: &[(&str, &str)] = &[("LOGIN_MAX_FAILURES", "3"), ("LOGIN_LOCKOUT_SECONDS", "60")];
+
+async fn repeated_failed_logins_for_a_name_are_throttled_with_429(backend: Backend) {
+    let app = spawn_app_with(backend, THROTTLE).await;
+    app.register("gina", "password123").await;
+    app.register("hank", "password123").await;
+    for _ in 0..3 {
+        assert_eq!(
+            app.login("gina", "wrong-password").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Even the right password waits now: the guesser cannot tell it was right.
+    let throttled = app.login("gina", "password123").await;
+    let retry_after: u64 = throttled.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "Retry-After {retry_after}");
+    assert_error(throttled, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    // Per name: others are not affected; unknown names behave exactly like real ones.
+    assert_eq!(
+        app.login("hank", "password123").await.status(),
+        StatusCode::OK
+    );
+    for _ in 0..3 {
+        assert_eq!(
+            app.login("nobody", "wrong-password").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_error(
+        app.login("nobody", "wrong-password").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+    )
+    .await;
+    // The account itself is untouched: a token issued before still works.
+    let form = app
+        .http
+        .post(app.url("/api/auth/login"))
+        .form(&[("username", "GINA"), ("password", "password123")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        form.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "case-insensitively the same name"
+    );
+}
+
+async fn a_successful_login_clears_the_failures(backend: Backend) {
+    let app = spawn_app_with(backend, THROTTLE).await;
+    app.register("ivy", "password123").await;
+    for round in 0..3 {
+        for _ in 0..2 {
+            assert_eq!(
+                app.login("ivy", "wrong-password").await.status(),
+                StatusCode::UNAUTHORIZED,
+                "round {round}"
+            );
+        }
+        assert_eq!(
+            app.login("ivy", "password123").await.status(),
+            StatusCode::OK,
+            "round {round}"
+        );
+    }
 }

@@ -6,6 +6,7 @@
 //! This module owns SQL and nothing else: no validation, no HTTP.
 
 pub mod connections;
+pub mod login_failures;
 pub mod messages;
 pub mod room_members;
 pub mod rooms;
