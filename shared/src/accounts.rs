@@ -63,10 +63,7 @@ pub async fn login(state: &AppState, username: &str, password: &str) -> Result<L
         Some(key) => db::users::find_by_key(&state.db.pool, key).await?,
         None => None,
     };
-    let (user, hash) = match found {
-        Some((user, hash)) => (Some(user), Some(hash)),
-        None => (None, None),
-    };
+    let (user, hash) = found.unzip();
     let matches = state.passwords.verify(&password, hash).await?;
     match (user, key) {
         (Some(user), Some(key)) if matches && well_formed => {

@@ -217,6 +217,10 @@ async fn handle_frame(
     connection: &Connection,
     frame: ClientFrame,
 ) -> Vec<ServerFrame> {
+    // Pings arrive every few minutes from every socket: answer them without a user look-up.
+    if frame == ClientFrame::Ping {
+        return vec![ServerFrame::Pong];
+    }
     let user = match db::users::find(&state.db.pool, connection.user_id).await {
         Ok(Some(u)) => AuthUser {
             id: u.id,
@@ -233,7 +237,7 @@ async fn handle_frame(
     };
     let room = connection.room_id;
     match frame {
-        ClientFrame::Ping => vec![ServerFrame::Pong],
+        ClientFrame::Ping => vec![ServerFrame::Pong], // answered above; kept for exhaustiveness
         ClientFrame::Sync { after, limit } => match sync(state, &user, room, after, limit).await {
             Ok(frames) => frames,
             Err(e) => vec![ServerFrame::error(&e, None)],
