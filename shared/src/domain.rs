@@ -269,7 +269,9 @@ pub struct UserSummary {
     pub username: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+/// A room as one caller sees it: the shared fields, then the caller's own (`is_member` and
+/// the read state).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Room {
     pub id: RoomId,
     pub name: String,
@@ -279,6 +281,21 @@ pub struct Room {
     pub members: Vec<UserSummary>,
     pub is_member: bool,
     pub last_message_at: Option<Timestamp>,
+    /// The caller's read marker: the newest message they have seen (null for non-members).
+    pub last_read_id: Option<MessageId>,
+    /// Messages by others after the marker.
+    pub unread_count: u64,
+    /// Unread messages that mention the caller (mentions arrive with the message lifecycle).
+    pub mention_count: u64,
+}
+
+/// The caller's read state in one room (`POST /api/rooms/{id}/read`, the `read` frame).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ReadMarker {
+    pub room_id: RoomId,
+    pub last_read_id: Option<MessageId>,
+    pub unread_count: u64,
+    pub mention_count: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]

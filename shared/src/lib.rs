@@ -7,13 +7,20 @@
 //! domain    ids, timestamps, validated inputs (Username, RoomName, …) and wire types
 //! auth      bcrypt password hashing and HS256 JWTs
 //! db/       the pool, migrations and one module of queries per table
-//! accounts  register / login / me          ┐
-//! rooms     create / list / join / leave   ├ the domain operations, used by http and realtime
-//! messages  post / pages / rate limit      ┘
+//! accounts  register / login / me                      ┐
+//! rooms     create / list / join / leave / mark read   ├ the domain operations
+//! messages  post / pages / rate limit                  ┘
 //! http/     axum routers per area (auth, rooms, messages), health and OpenAPI
-//! realtime/ the WebSocket handlers ($connect, $default, $disconnect) and the broadcaster
-//! state     AppState: everything above, built once per cold start
+//! realtime/ the WebSocket handlers ($connect, $default, $disconnect) in mod.rs, over
+//!           push (who receives what), broadcast (PostToConnection) and frames (the wire)
+//! state     AppState: config, pool, keys, broadcaster; built once per cold start
 //! custom_resource  the deploy-time migration runner (feature `custom-resource`)
+//! ```
+//!
+//! The flow is one-way, top to bottom; nothing imports a layer above it:
+//! ```text
+//! http, realtime (handlers) → accounts, rooms, messages → realtime::push → state
+//!   → realtime::broadcast → realtime::frames → auth, db → domain, config, error
 //! ```
 //!
 //! Dependency rule: this crate never depends on the Lambda runtime crates; `functions/*` and

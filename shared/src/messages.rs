@@ -9,7 +9,7 @@ use crate::domain::{
     UserSummary,
 };
 use crate::error::{Error, Result};
-use crate::realtime;
+use crate::realtime::push;
 use crate::rooms;
 use crate::state::AppState;
 
@@ -41,7 +41,7 @@ impl Posted {
     }
 }
 
-/// Stores a message and pushes it to every live connection in the room before returning
+/// Stores a message and pushes it to every connection receiving the room before returning
 /// (Lambda freezes the process once it answers, so nothing may be left running).
 ///
 /// Errors: 404/403 (room, membership), 422 (content, client_id), 429 over the rate limit.
@@ -96,6 +96,8 @@ pub async fn post(
         Err(e) => return Err(e.into()),
     };
     db::rooms::set_last_message_at(&mut *tx, room, now).await?;
+    // What you wrote yourself is read: posting moves your own marker to it.
+    db::room_members::mark_read(&mut *tx, room, user.id, id).await?;
     tx.commit().await?;
 
     let message = Message {
@@ -109,7 +111,7 @@ pub async fn post(
         created_at: now,
         client_id: client_id.map(|c| c.as_str().to_string()),
     };
-    realtime::announce_message(state, &message).await;
+    push::message(state, &message).await;
     Ok(Posted::Created(message))
 }
 

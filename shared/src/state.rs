@@ -7,7 +7,7 @@ use crate::auth::{JwtKeys, PasswordHasher};
 use crate::config::{Config, ConfigError, Profile};
 use crate::db::Db;
 use crate::error::Result;
-use crate::realtime::Broadcaster;
+use crate::realtime::broadcast::Broadcaster;
 
 #[derive(Clone)]
 pub struct AppState {

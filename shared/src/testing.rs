@@ -187,7 +187,7 @@ impl TestState {
             .expect("token")
     }
 
-    /// Records an open WebSocket of `user` in `room`, reached through `endpoint`.
+    /// Records an open room connection of `user` in `room`, reached through `endpoint`.
     pub async fn live_connection(
         &self,
         connection_id: &str,
@@ -195,12 +195,40 @@ impl TestState {
         room: crate::domain::RoomId,
         endpoint: &str,
     ) {
+        self.record_connection(connection_id, user, Some(room), Some(room), endpoint)
+            .await;
+    }
+
+    /// Records an open user connection of `user` (every room of theirs), viewing `viewing`.
+    pub async fn live_user_connection(
+        &self,
+        connection_id: &str,
+        user: &crate::auth::AuthUser,
+        viewing: Option<crate::domain::RoomId>,
+        endpoint: &str,
+    ) {
+        self.record_connection(connection_id, user, None, viewing, endpoint)
+            .await;
+    }
+
+    async fn record_connection(
+        &self,
+        connection_id: &str,
+        user: &crate::auth::AuthUser,
+        room_id: Option<crate::domain::RoomId>,
+        viewing_room_id: Option<crate::domain::RoomId>,
+        endpoint: &str,
+    ) {
+        // Connected a minute ago: past `$connect` (see `realtime::push::CONNECT_GRACE`).
+        let connected_at =
+            crate::domain::Timestamp(crate::domain::Timestamp::now().millis() - 60_000);
         let connection = crate::db::connections::Connection {
             connection_id: connection_id.into(),
             endpoint: endpoint.into(),
-            room_id: room,
             user_id: user.id,
-            connected_at: crate::domain::Timestamp::now(),
+            room_id,
+            viewing_room_id,
+            connected_at,
             expires_at: crate::domain::Timestamp(i64::MAX / 2),
         };
         crate::db::connections::insert(&self.state.db.pool, &connection)

@@ -48,11 +48,11 @@ async fn a_posted_message_is_stored_pushed_to_live_sockets_and_paged_on_a_named_
     // The push happened before the function answered, signed like any SDK call.
     assert_eq!(
         recorder.frames_to("live-1"),
-        vec![json!({"type": "message", "message": message})]
+        vec![json!({"type": "message", "room_id": room.id, "message": message})]
     );
     assert!(recorder.calls().iter().all(|c| c.signed));
     // 410 Gone removed exactly the stale row.
-    let left = shared::db::connections::list_for_room(&state.db.pool, room.id)
+    let left = shared::db::connections::receivers_of_room(&state.db.pool, room.id)
         .await
         .unwrap();
     assert_eq!(

@@ -63,7 +63,7 @@ async fn connect_checks_token_and_membership_records_the_row_and_announces_prese
         .expect("row stored");
     assert_eq!(
         (row.room_id, row.user_id, row.endpoint.as_str()),
-        (room.id, alice.id, recorder.endpoint.as_str())
+        (Some(room.id), alice.id, recorder.endpoint.as_str())
     );
 
     // Bob hears Alice join; nothing is posted to the connecting socket (API Gateway refuses that).

@@ -59,7 +59,7 @@ async fn every_action_is_answered_by_posts_and_bad_frames_get_error_frames() {
         pushed[0]["message"],
         "the sender gets its echo"
     );
-    let rows = shared::db::connections::list_for_room(&state.db.pool, room.id)
+    let rows = shared::db::connections::receivers_of_room(&state.db.pool, room.id)
         .await
         .unwrap();
     assert!(
@@ -77,7 +77,7 @@ async fn every_action_is_answered_by_posts_and_bad_frames_get_error_frames() {
     assert_eq!(presence["online"].as_array().unwrap().len(), 2);
 
     on_message(state, &message_event("typing.json", "alice-ws", None)).await;
-    let typing = json!({"type": "typing", "user": {"id": alice.id, "username": "alice"}});
+    let typing = json!({"type": "typing", "room_id": room.id, "user": {"id": alice.id, "username": "alice"}});
     assert_eq!(recorder.frames_to("bob-ws").last().unwrap(), &typing);
 
     let before = recorder.frames_to("alice-ws").len();

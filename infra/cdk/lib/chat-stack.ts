@@ -35,7 +35,7 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 /** Lambda binaries = cargo packages = folders under functions/. */
 export const FUNCTIONS = {
   auth: { id: 'Auth', description: 'REST /api/auth/* (register, login, me)' },
-  rooms: { id: 'Rooms', description: 'REST /api/rooms*, /api/health, /api/openapi.json and unmatched routes (JSON 404)' },
+  rooms: { id: 'Rooms', description: 'REST /api/rooms*, /api/health, /api/openapi.json and unmatched routes (JSON 404); pushes membership, presence and read frames' },
   messages: { id: 'Messages', description: 'REST /api/rooms/{id}/messages; pushes new messages to the room\'s sockets' },
   'ws-connect': { id: 'WsConnect', description: 'WebSocket $connect (token and membership check, presence join)' },
   'ws-message': { id: 'WsMessage', description: 'WebSocket $default (sync, sendMessage, typing, ping)' },
@@ -229,7 +229,7 @@ export class ChatStack extends cdk.Stack {
     const manageConnections = new iam.PolicyStatement({
       actions: ['execute-api:ManageConnections'],
       resources: [
-        `arn:${cdk.Aws.PARTITION}:execute-api:${cdk.Aws.REGION}:${cdk.Aws.ACCOUNT_ID}:${wsApi.apiId}/${stageName}/POST/@connections/*`,
+        `arn:${cdk.Aws.PARTITION}:execute-api:${cdk.Aws.REGION}:${cdk.Aws.ACCOUNT_ID}:${wsApi.apiId}/${stageName}/*/@connections/*`,
       ],
     });
 
@@ -248,7 +248,7 @@ export class ChatStack extends cdk.Stack {
       RUST_LOG: rustLog.valueAsString,
     };
     // Functions that post to connections: the management endpoint and the grant.
-    const broadcasters = new Set<Binary>(['messages', 'ws-connect', 'ws-message', 'ws-disconnect']);
+    const broadcasters = new Set<Binary>(['rooms', 'messages', 'ws-connect', 'ws-message', 'ws-disconnect']);
 
     // Every RustFunction runs `cargo lambda build --release --arm64 --bin <name>` at synth. The
     // extra `-p` flags select all seven packages so cargo resolves features exactly as in
@@ -368,6 +368,7 @@ export class ChatStack extends cdk.Stack {
       ['/api/rooms/{id}', GET, roomsIntegration],
       ['/api/rooms/{id}/join', POST, roomsIntegration],
       ['/api/rooms/{id}/leave', POST, roomsIntegration],
+      ['/api/rooms/{id}/read', POST, roomsIntegration],
       ['/api/health', GET, roomsIntegration],
       ['/api/openapi.json', GET, roomsIntegration],
       ['/api/rooms/{id}/messages', GET, messagesIntegration],

@@ -30,7 +30,7 @@ const cdk = buildModel(cdkTemplate);
 
 // The contract with the Rust side (functions/*, shared/AWS-RULES.md).
 const BINARIES = ['auth', 'messages', 'migrate', 'rooms', 'ws-connect', 'ws-disconnect', 'ws-message'];
-const BROADCASTERS = ['messages', 'ws-connect', 'ws-disconnect', 'ws-message'];
+const BROADCASTERS = ['messages', 'rooms', 'ws-connect', 'ws-disconnect', 'ws-message'];
 const ENV_EVERYWHERE = ['BCRYPT_COST', 'CORS_ALLOWED_ORIGINS', 'DATABASE_HOST', 'DATABASE_NAME', 'DATABASE_SECRET_ARN',
   'DB_MAX_CONNECTIONS', 'JWT_SECRET_ARN', 'JWT_TTL_SECONDS', 'RATE_LIMIT_MESSAGES', 'RATE_LIMIT_WINDOW_SECONDS', 'RUST_LOG'];
 const HTTP_ROUTES = {
@@ -40,6 +40,7 @@ const HTTP_ROUTES = {
   'GET /api/rooms/{id}': 'rooms',
   'POST /api/rooms/{id}/join': 'rooms',
   'POST /api/rooms/{id}/leave': 'rooms',
+  'POST /api/rooms/{id}/read': 'rooms',
   'GET /api/health': 'rooms',
   'GET /api/openapi.json': 'rooms',
   $default: 'rooms',
@@ -158,11 +159,11 @@ for (const [side, model] of [['SAM', sam], ['CDK', cdk]]) {
       assert.equal(model.wsStages[0].throttled, true);
     });
 
-    test('ManageConnections only for the broadcasters, only POST @connections on the stage', () => {
+    test('ManageConnections only for the broadcasters, only @connections on the stage (POST, GET, DELETE)', () => {
       assert.deepEqual(Object.keys(model.manageConnections).sort(), BROADCASTERS);
       for (const [bin, resources] of Object.entries(model.manageConnections)) {
         assert.deepEqual(resources, [
-          'arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:{Ref:AWS::ApiGatewayV2::Api(WEBSOCKET)}/prod/POST/@connections/*',
+          'arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:{Ref:AWS::ApiGatewayV2::Api(WEBSOCKET)}/prod/*/@connections/*',
         ], bin);
       }
     });

@@ -120,10 +120,12 @@ async fn get_describes_and_delete_closes_a_connection(backend: Backend) {
         err.as_service_error()
             .is_some_and(|e| e.is_gone_exception())
     );
-    let rows =
-        shared::db::connections::list_for_room(&app.state.db.pool, shared::domain::RoomId(room))
-            .await
-            .unwrap();
+    let rows = shared::db::connections::receivers_of_room(
+        &app.state.db.pool,
+        shared::domain::RoomId(room),
+    )
+    .await
+    .unwrap();
     assert!(
         rows.is_empty(),
         "$disconnect ran after the server-side close"

@@ -97,7 +97,7 @@ async fn sync_answers_history_then_presence(backend: Backend) {
     let presence = ws.next().await;
     assert_eq!(
         presence,
-        json!({"type": "presence", "online": [{"id": alice.id, "username": "alice"}], "joined": null, "left": null})
+        json!({"type": "presence", "room_id": room, "online": [{"id": alice.id, "username": "alice"}], "joined": null, "left": null})
     );
 
     ws.send(json!({"action": "sync", "after": history["messages"][1]["id"], "limit": 1}))
@@ -160,12 +160,12 @@ async fn sent_messages_reach_every_socket_in_the_room_including_the_senders(back
 
 async fn typing_reaches_only_the_other_users(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (alice, _, _, mut a, mut b) = app.alice_and_bob_with_sockets().await;
+    let (alice, _, room, mut a, mut b) = app.alice_and_bob_with_sockets().await;
     a.next_of("presence").await; // Bob joined
     a.send(json!({"action": "typing"})).await;
     assert_eq!(
         b.next_of("typing").await,
-        json!({"type": "typing", "user": {"id": alice.id, "username": "alice"}})
+        json!({"type": "typing", "room_id": room, "user": {"id": alice.id, "username": "alice"}})
     );
     assert!(
         matches!(
@@ -315,7 +315,7 @@ async fn messages_posted_over_rest_reach_the_sockets(backend: Backend) {
         .unwrap();
     assert_eq!(
         ws.next_of("message").await,
-        json!({"type": "message", "message": posted})
+        json!({"type": "message", "room_id": room, "message": posted})
     );
 }
 
@@ -378,13 +378,17 @@ async fn a_reconnect_with_sync_after_gets_exactly_the_missed_messages(backend: B
 async fn a_stale_connection_row_is_removed_on_the_next_broadcast(backend: Backend) {
     let app = spawn_app(backend).await;
     let (alice, room, mut ws) = app.alice_with_a_socket().await;
-    // A row left by a socket that no longer exists (a crash skipped its $disconnect).
+    // A row left by a socket that no longer exists (a crash skipped its $disconnect) a minute
+    // ago: past the grace a connection still inside its $connect gets.
+    let a_minute_ago =
+        shared::domain::Timestamp(shared::domain::Timestamp::now().millis() - 60_000);
     let stale = shared::db::connections::Connection {
         connection_id: "GhostConnId0000=".into(),
         endpoint: app.base.clone(),
-        room_id: shared::domain::RoomId(room),
+        room_id: Some(shared::domain::RoomId(room)),
+        viewing_room_id: Some(shared::domain::RoomId(room)),
         user_id: shared::domain::UserId(alice.id),
-        connected_at: shared::domain::Timestamp::now(),
+        connected_at: a_minute_ago,
         expires_at: shared::domain::Timestamp(i64::MAX / 2),
     };
     shared::db::connections::insert(&app.state.db.pool, &stale)
@@ -393,10 +397,12 @@ async fn a_stale_connection_row_is_removed_on_the_next_broadcast(backend: Backen
     app.post_message(&alice, room, "wakes the ghost", None)
         .await;
     ws.next_of("message").await;
-    let rows =
-        shared::db::connections::list_for_room(&app.state.db.pool, shared::domain::RoomId(room))
-            .await
-            .unwrap();
+    let rows = shared::db::connections::receivers_of_room(
+        &app.state.db.pool,
+        shared::domain::RoomId(room),
+    )
+    .await
+    .unwrap();
     assert_eq!(rows.len(), 1, "only the live socket remains");
     assert_ne!(rows[0].connection_id, "GhostConnId0000=");
 }
@@ -462,10 +468,12 @@ async fn idle_sockets_and_old_sockets_are_closed_like_api_gateway_does(backend: 
         started.elapsed()
     );
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let rows =
-        shared::db::connections::list_for_room(&app.state.db.pool, shared::domain::RoomId(room))
-            .await
-            .unwrap();
+    let rows = shared::db::connections::receivers_of_room(
+        &app.state.db.pool,
+        shared::domain::RoomId(room),
+    )
+    .await
+    .unwrap();
     assert!(rows.is_empty(), "closed sockets leave no rows");
 }
 
@@ -555,7 +563,8 @@ async fn rows_api_gateway_must_have_closed_expire_from_presence(backend: Backend
     let ghost = shared::db::connections::Connection {
         connection_id: "LostDisconnect0=".into(),
         endpoint: app.base.clone(),
-        room_id: shared::domain::RoomId(room),
+        room_id: Some(shared::domain::RoomId(room)),
+        viewing_room_id: Some(shared::domain::RoomId(room)),
         user_id: shared::domain::UserId(bob.id),
         connected_at: three_hours_ago,
         expires_at: shared::domain::Timestamp(i64::MAX / 2),

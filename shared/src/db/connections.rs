@@ -1,5 +1,6 @@
-//! Queries on `connections`: one row per open WebSocket, looked up by room through
-//! `ix_connections_room`, never by a scan.
+//! Queries on `connections`: one row per open WebSocket. A row is either a v1 *room
+//! connection* (`room_id` set) or a *user connection* (`room_id` NULL) that carries every room
+//! its user is a member of. Every look-up goes through an index, never a scan.
 
 use sqlx::{Any, Executor};
 
@@ -11,43 +12,68 @@ pub struct Connection {
     pub connection_id: String,
     /// The management API endpoint that reaches this connection.
     pub endpoint: String,
-    pub room_id: RoomId,
     pub user_id: UserId,
+    /// The room of a room connection; `None` for a user connection.
+    pub room_id: Option<RoomId>,
+    /// The room whose presence and typing this connection is shown: a room connection's room,
+    /// or the room a user connection last synced.
+    pub viewing_room_id: Option<RoomId>,
     pub connected_at: Timestamp,
     /// When the token presented at `$connect` expires; actions are refused after it.
     pub expires_at: Timestamp,
 }
 
-type Row = (String, String, i64, i64, i64, i64);
+impl Connection {
+    pub fn is_user_connection(&self) -> bool {
+        self.room_id.is_none()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    connection_id: String,
+    endpoint: String,
+    user_id: i64,
+    room_id: Option<i64>,
+    viewing_room_id: Option<i64>,
+    connected_at: i64,
+    expires_at: i64,
+}
+
+impl From<Row> for Connection {
+    fn from(row: Row) -> Connection {
+        Connection {
+            connection_id: row.connection_id,
+            endpoint: row.endpoint,
+            user_id: UserId(row.user_id),
+            room_id: row.room_id.map(RoomId),
+            viewing_room_id: row.viewing_room_id.map(RoomId),
+            connected_at: Timestamp(row.connected_at),
+            expires_at: Timestamp(row.expires_at),
+        }
+    }
+}
 
 /// The shared SELECT list, as a literal so queries stay `&'static str` (sqlx refuses built strings).
 macro_rules! select_connections {
     () => {
-        "SELECT connection_id, endpoint, room_id, user_id, connected_at, expires_at FROM connections"
+        "SELECT c.connection_id, c.endpoint, c.user_id, c.room_id, c.viewing_room_id, c.connected_at, c.expires_at FROM connections c"
     };
 }
 
-fn from_row(
-    (connection_id, endpoint, room_id, user_id, connected_at, expires_at): Row,
-) -> Connection {
-    Connection {
-        connection_id,
-        endpoint,
-        room_id: RoomId(room_id),
-        user_id: UserId(user_id),
-        connected_at: Timestamp(connected_at),
-        expires_at: Timestamp(expires_at),
-    }
+fn all(rows: Vec<Row>) -> Vec<Connection> {
+    rows.into_iter().map(Connection::from).collect()
 }
 
 pub async fn insert<'c>(ex: impl Executor<'c, Database = Any>, c: &Connection) -> Result<()> {
     sqlx::query(
-        "INSERT INTO connections (connection_id, endpoint, room_id, user_id, connected_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO connections (connection_id, endpoint, user_id, room_id, viewing_room_id, connected_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&c.connection_id)
     .bind(&c.endpoint)
-    .bind(c.room_id.0)
     .bind(c.user_id.0)
+    .bind(c.room_id.map(|r| r.0))
+    .bind(c.viewing_room_id.map(|r| r.0))
     .bind(c.connected_at.millis())
     .bind(c.connected_at.millis())
     .bind(c.expires_at.millis())
@@ -61,11 +87,11 @@ pub async fn find<'c>(
     connection_id: &str,
 ) -> Result<Option<Connection>> {
     let row: Option<Row> =
-        sqlx::query_as(concat!(select_connections!(), " WHERE connection_id = ?"))
+        sqlx::query_as(concat!(select_connections!(), " WHERE c.connection_id = ?"))
             .bind(connection_id)
             .fetch_optional(ex)
             .await?;
-    Ok(row.map(from_row))
+    Ok(row.map(Connection::from))
 }
 
 /// Deletes one row; true when it existed.
@@ -77,6 +103,24 @@ pub async fn delete<'c>(
         .bind(connection_id)
         .execute(ex)
         .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Deletes a row whose post answered 410 Gone, unless the connection may still be inside its
+/// `$connect` (API Gateway answers 410 then too): connected after `connecting_since` and no
+/// frame from it yet. True when deleted.
+pub async fn delete_gone<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    connection_id: &str,
+    connecting_since: Timestamp,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "DELETE FROM connections WHERE connection_id = ? AND (connected_at < ? OR last_seen_at > connected_at)",
+    )
+    .bind(connection_id)
+    .bind(connecting_since.millis())
+    .execute(ex)
+    .await?;
     Ok(done.rows_affected() > 0)
 }
 
@@ -94,89 +138,192 @@ pub async fn touch<'c>(
     Ok(())
 }
 
-/// The room's connections (an index look-up on `room_id`).
-pub async fn list_for_room<'c>(
+/// Makes a user connection the viewer of `room` (its presence and typing reach it).
+pub async fn set_viewing<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    connection_id: &str,
+    room: RoomId,
+) -> Result<()> {
+    sqlx::query("UPDATE connections SET viewing_room_id = ? WHERE connection_id = ?")
+        .bind(room.0)
+        .bind(connection_id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Everyone who receives a room's frames, in one statement: the room's own connections, and
+/// the user connections of its members (`room_members`' primary key, then
+/// `ix_connections_user`).
+pub async fn receivers_of_room<'c>(
     ex: impl Executor<'c, Database = Any>,
     room: RoomId,
 ) -> Result<Vec<Connection>> {
-    let rows: Vec<Row> = sqlx::query_as(concat!(select_connections!(), " WHERE room_id = ?"))
-        .bind(room.0)
+    let rows: Vec<Row> = sqlx::query_as(concat!(
+        select_connections!(),
+        " WHERE c.room_id = ? UNION ALL ",
+        select_connections!(),
+        " JOIN room_members m ON m.user_id = c.user_id AND c.room_id IS NULL WHERE m.room_id = ?"
+    ))
+    .bind(room.0)
+    .bind(room.0)
+    .fetch_all(ex)
+    .await?;
+    Ok(all(rows))
+}
+
+/// The connections viewing `room` (through `ix_connections_viewing`).
+pub async fn viewers_of_room<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    room: RoomId,
+) -> Result<Vec<Connection>> {
+    let rows: Vec<Row> = sqlx::query_as(concat!(
+        select_connections!(),
+        " WHERE c.viewing_room_id = ?"
+    ))
+    .bind(room.0)
+    .fetch_all(ex)
+    .await?;
+    Ok(all(rows))
+}
+
+/// The connections viewing any room `user` is a member of: who hears that user come online
+/// or go offline.
+pub async fn viewers_of_rooms_of<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    user: UserId,
+) -> Result<Vec<Connection>> {
+    let rows: Vec<Row> = sqlx::query_as(concat!(
+        select_connections!(),
+        " JOIN room_members m ON m.room_id = c.viewing_room_id WHERE m.user_id = ?"
+    ))
+    .bind(user.0)
+    .fetch_all(ex)
+    .await?;
+    Ok(all(rows))
+}
+
+/// Every connection of one user, of both kinds.
+pub async fn of_user<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    user: UserId,
+) -> Result<Vec<Connection>> {
+    let rows: Vec<Row> = sqlx::query_as(concat!(select_connections!(), " WHERE c.user_id = ?"))
+        .bind(user.0)
         .fetch_all(ex)
         .await?;
-    Ok(rows.into_iter().map(from_row).collect())
+    Ok(all(rows))
 }
 
-/// Users with at least one connection in the room, each once, by name.
-pub async fn online_users<'c>(
+/// The user connections of every user (who hears of a new public room).
+pub async fn user_connections<'c>(
     ex: impl Executor<'c, Database = Any>,
-    room: RoomId,
-) -> Result<Vec<UserSummary>> {
-    let rows: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT u.id, u.username FROM users u WHERE u.id IN (SELECT c.user_id FROM connections c WHERE c.room_id = ?) ORDER BY u.username_key",
-    )
-    .bind(room.0)
-    .fetch_all(ex)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, username)| UserSummary {
-            id: UserId(id),
-            username,
-        })
-        .collect())
+) -> Result<Vec<Connection>> {
+    let rows: Vec<Row> = sqlx::query_as(concat!(select_connections!(), " WHERE c.room_id IS NULL"))
+        .fetch_all(ex)
+        .await?;
+    Ok(all(rows))
 }
 
-/// How many connections this user has open in the room.
-pub async fn count_for_user<'c>(
-    ex: impl Executor<'c, Database = Any>,
-    room: RoomId,
-    user: UserId,
-) -> Result<i64> {
-    let (n,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM connections WHERE room_id = ? AND user_id = ?")
-            .bind(room.0)
-            .bind(user.0)
-            .fetch_one(ex)
-            .await?;
-    Ok(n)
-}
-
-/// Ids of the room's rows that API Gateway must already have closed: idle since
-/// `idle_before` or opened before `opened_before`. `$disconnect` is best effort, so presence
-/// cannot rely on it alone. A plain read: callers delete by primary key, because a ranged
-/// DELETE takes InnoDB gap locks that deadlock with concurrent `$connect` inserts.
-pub async fn expired<'c>(
-    ex: impl Executor<'c, Database = Any>,
-    room: RoomId,
-    idle_before: Timestamp,
-    opened_before: Timestamp,
-) -> Result<Vec<String>> {
-    let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT connection_id FROM connections WHERE room_id = ? AND (last_seen_at < ? OR connected_at < ?)",
-    )
-    .bind(room.0)
-    .bind(idle_before.millis())
-    .bind(opened_before.millis())
-    .fetch_all(ex)
-    .await?;
-    Ok(rows.into_iter().map(|(id,)| id).collect())
-}
-
-/// The user's connections in one room.
-pub async fn list_for_user_in_room<'c>(
+/// The user's room connections in one room (closed when they leave it).
+pub async fn in_room_of_user<'c>(
     ex: impl Executor<'c, Database = Any>,
     room: RoomId,
     user: UserId,
 ) -> Result<Vec<Connection>> {
     let rows: Vec<Row> = sqlx::query_as(concat!(
         select_connections!(),
-        " WHERE room_id = ? AND user_id = ?"
+        " WHERE c.room_id = ? AND c.user_id = ?"
     ))
     .bind(room.0)
     .bind(user.0)
     .fetch_all(ex)
     .await?;
-    Ok(rows.into_iter().map(from_row).collect())
+    Ok(all(rows))
+}
+
+/// Stops the user's user connections viewing a room they are no longer a member of.
+pub async fn stop_viewing<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    room: RoomId,
+    user: UserId,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE connections SET viewing_room_id = NULL WHERE user_id = ? AND room_id IS NULL AND viewing_room_id = ?",
+    )
+    .bind(user.0)
+    .bind(room.0)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// How many connections of either kind the user has open: presence is app-wide.
+pub async fn count_of_user<'c>(ex: impl Executor<'c, Database = Any>, user: UserId) -> Result<i64> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM connections WHERE user_id = ?")
+        .bind(user.0)
+        .fetch_one(ex)
+        .await?;
+    Ok(n)
+}
+
+/// The online members of each of `rooms` (members with at least one connection), each once,
+/// by name, grouped by room.
+pub async fn online_members<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    rooms: &[RoomId],
+) -> Result<Vec<(RoomId, UserSummary)>> {
+    if rooms.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT m.room_id, u.id, u.username FROM room_members m JOIN users u ON u.id = m.user_id \
+         WHERE m.room_id IN ({}) AND EXISTS (SELECT 1 FROM connections c WHERE c.user_id = m.user_id) \
+         ORDER BY m.room_id, u.username_key",
+        super::placeholders(rooms.len())
+    );
+    // Built only from fixed text and `?` placeholders: nothing user-supplied is interpolated.
+    let mut query = sqlx::query_as::<_, (i64, i64, String)>(sqlx::AssertSqlSafe(sql));
+    for room in rooms {
+        query = query.bind(room.0);
+    }
+    let rows = query.fetch_all(ex).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(room, id, username)| {
+            (
+                RoomId(room),
+                UserSummary {
+                    id: UserId(id),
+                    username,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Rows API Gateway must already have closed: idle since `idle_before` or opened before
+/// `opened_before` (`$disconnect` is best effort), at most `limit`, with their users. A plain
+/// read: callers delete by primary key, because a ranged DELETE takes InnoDB gap locks that
+/// deadlock with concurrent `$connect` inserts.
+pub async fn expired<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    idle_before: Timestamp,
+    opened_before: Timestamp,
+    limit: u32,
+) -> Result<Vec<(String, UserId)>> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT connection_id, user_id FROM connections WHERE last_seen_at < ? OR connected_at < ? LIMIT ?",
+    )
+    .bind(idle_before.millis())
+    .bind(opened_before.millis())
+    .bind(i64::from(limit))
+    .fetch_all(ex)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, user)| (id, UserId(user)))
+        .collect())
 }
 
 /// Deletes every row reached through `endpoint`: local-dev's clean-up of its own rows after a crash.

@@ -1,4 +1,4 @@
-//! Queries on `messages`. Pages are keyset pages on the `(room_id, id)` index.
+//! Queries on `messages`. Pages are keyset pages on `ix_messages_unread (room_id, id, …)`.
 
 use sqlx::{Any, AnyConnection, Executor};
 
@@ -57,15 +57,18 @@ pub async fn insert(
     Ok(MessageId(super::inserted_id(conn, done).await?))
 }
 
-pub async fn find<'c>(
+/// True when `id` is a message of `room` (a primary-key look-up).
+pub async fn is_in_room<'c>(
     ex: impl Executor<'c, Database = Any>,
+    room: RoomId,
     id: MessageId,
-) -> Result<Option<Message>> {
-    let row: Option<Row> = sqlx::query_as(concat!(select_messages!(), " WHERE m.id = ?"))
+) -> Result<bool> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM messages WHERE id = ? AND room_id = ?")
         .bind(id.0)
+        .bind(room.0)
         .fetch_optional(ex)
         .await?;
-    Ok(row.map(from_row))
+    Ok(row.is_some())
 }
 
 /// The message this sender already stored in this room under this idempotency key.

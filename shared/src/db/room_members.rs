@@ -2,41 +2,54 @@
 
 use sqlx::{Any, Executor};
 
-use crate::domain::{RoomId, Timestamp, UserId, UserSummary};
+use crate::domain::{MessageId, RoomId, Timestamp, UserId, UserSummary};
 use crate::error::Result;
 
-/// Adds a member; joining twice is not an error (the unique violation is swallowed).
+/// Messages by others after each of one user's markers, per room.
+macro_rules! unread_counts {
+    () => {
+        "SELECT m.room_id, COUNT(*) FROM room_members r \
+         JOIN messages m ON m.room_id = r.room_id AND m.id > COALESCE(r.last_read_id, 0) AND m.sender_id <> r.user_id \
+         WHERE r.user_id = ?"
+    };
+}
+
+/// Adds a member whose read marker starts at the room's newest message (history one arrives
+/// to is not unread). True when added; joining twice is not an error and adds nothing.
 pub async fn insert<'c>(
     ex: impl Executor<'c, Database = Any>,
     room: RoomId,
     user: UserId,
     now: Timestamp,
-) -> Result<()> {
-    let result =
-        sqlx::query("INSERT INTO room_members (room_id, user_id, joined_at) VALUES (?, ?, ?)")
-            .bind(room.0)
-            .bind(user.0)
-            .bind(now.millis())
-            .execute(ex)
-            .await;
+) -> Result<bool> {
+    let result = sqlx::query(
+        "INSERT INTO room_members (room_id, user_id, joined_at, last_read_id) SELECT ?, ?, ?, MAX(id) FROM messages WHERE room_id = ?",
+    )
+    .bind(room.0)
+    .bind(user.0)
+    .bind(now.millis())
+    .bind(room.0)
+    .execute(ex)
+    .await;
     match result {
-        Ok(_) => Ok(()),
-        Err(e) if super::is_unique_violation(&e) => Ok(()),
+        Ok(_) => Ok(true),
+        Err(e) if super::is_unique_violation(&e) => Ok(false),
         Err(e) => Err(e.into()),
     }
 }
 
+/// Removes a member; true when they were one.
 pub async fn delete<'c>(
     ex: impl Executor<'c, Database = Any>,
     room: RoomId,
     user: UserId,
-) -> Result<()> {
-    sqlx::query("DELETE FROM room_members WHERE room_id = ? AND user_id = ?")
+) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM room_members WHERE room_id = ? AND user_id = ?")
         .bind(room.0)
         .bind(user.0)
         .execute(ex)
         .await?;
-    Ok(())
+    Ok(done.rows_affected() > 0)
 }
 
 /// A primary-key look-up: the membership check on every message read and write.
@@ -86,6 +99,96 @@ pub async fn list<'c>(
                 UserSummary {
                     id: UserId(id),
                     username,
+                },
+            )
+        })
+        .collect())
+}
+
+/// A member's read state in one room: the marker and how many messages by others lie after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReadState {
+    pub last_read_id: Option<MessageId>,
+    pub unread_count: u64,
+}
+
+/// Moves the member's marker forward to `message`; never back (an older id changes nothing).
+pub async fn mark_read<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    room: RoomId,
+    user: UserId,
+    message: MessageId,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE room_members SET last_read_id = ? WHERE room_id = ? AND user_id = ? AND (last_read_id IS NULL OR last_read_id < ?)",
+    )
+    .bind(message.0)
+    .bind(room.0)
+    .bind(user.0)
+    .bind(message.0)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// The user's read state in every room they are a member of (`rooms` = `None`), or in one
+/// room: two statements whatever the number of rooms. The count walks `ix_messages_unread`
+/// from the marker on, reading nothing but the index.
+pub async fn read_states<'c, E>(
+    ex: E,
+    user: UserId,
+    room: Option<RoomId>,
+) -> Result<Vec<(RoomId, ReadState)>>
+where
+    E: Executor<'c, Database = Any> + Copy,
+{
+    let markers: Vec<(i64, Option<i64>)> =
+        match room {
+            None => {
+                sqlx::query_as("SELECT room_id, last_read_id FROM room_members WHERE user_id = ?")
+                    .bind(user.0)
+                    .fetch_all(ex)
+                    .await?
+            }
+            Some(room) => sqlx::query_as(
+                "SELECT room_id, last_read_id FROM room_members WHERE user_id = ? AND room_id = ?",
+            )
+            .bind(user.0)
+            .bind(room.0)
+            .fetch_all(ex)
+            .await?,
+        };
+    if markers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let counts: Vec<(i64, i64)> = match room {
+        None => {
+            sqlx::query_as(concat!(unread_counts!(), " GROUP BY m.room_id"))
+                .bind(user.0)
+                .fetch_all(ex)
+                .await?
+        }
+        Some(room) => {
+            sqlx::query_as(concat!(
+                unread_counts!(),
+                " AND r.room_id = ? GROUP BY m.room_id"
+            ))
+            .bind(user.0)
+            .bind(room.0)
+            .fetch_all(ex)
+            .await?
+        }
+    };
+    let counts: std::collections::HashMap<i64, i64> = counts.into_iter().collect();
+    Ok(markers
+        .into_iter()
+        .map(|(room, marker)| {
+            let unread_count = counts.get(&room).copied().unwrap_or(0).max(0) as u64;
+            (
+                RoomId(room),
+                ReadState {
+                    last_read_id: marker.map(MessageId),
+                    unread_count,
                 },
             )
         })

@@ -74,7 +74,14 @@ pub(super) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> 
 }
 
 /// Field names a validation error may name (they are `&'static str` in the error type).
-const FIELD_NAMES: &[&str] = &["username", "password", "name", "content", "client_id"];
+const FIELD_NAMES: &[&str] = &[
+    "username",
+    "password",
+    "name",
+    "content",
+    "client_id",
+    "message_id",
+];
 
 impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = Error;

@@ -9,7 +9,7 @@ use utoipa::{Modify, OpenApi};
     info(title = "Chat API", version = "1", description = "REST half of the chat service. WebSocket frames: see docs/api.md."),
     paths(
         super::auth::register, super::auth::login, super::auth::me,
-        super::rooms::list, super::rooms::create, super::rooms::read, super::rooms::join, super::rooms::leave,
+        super::rooms::list, super::rooms::create, super::rooms::read, super::rooms::join, super::rooms::leave, super::rooms::mark_read,
         super::messages::list, super::messages::post,
         super::health,
     ),

@@ -1,4 +1,4 @@
-//! `/api/rooms…`: list, create, read, join, leave.
+//! `/api/rooms…`: list, create, read, join, leave, and marking a room read.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::extract::{ApiJson, RoomPath};
 use crate::auth::AuthUser;
-use crate::domain::Room;
+use crate::domain::{MessageId, ReadMarker, Room};
 use crate::error::{Error, ErrorBody, Result};
 use crate::rooms;
 use crate::state::AppState;
@@ -19,6 +19,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/rooms/{id}", get(read))
         .route("/api/rooms/{id}/join", post(join))
         .route("/api/rooms/{id}/leave", post(leave))
+        .route("/api/rooms/{id}/read", post(mark_read))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -83,4 +84,30 @@ async fn leave(
 ) -> Result<StatusCode> {
     rooms::leave(&state, &user, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ReadUpTo {
+    /// The newest message of this room the caller has seen.
+    message_id: Option<i64>,
+}
+
+/// Move the caller's read marker forward (never back); the caller's other connections get a
+/// `read` frame.
+#[utoipa::path(post, path = "/api/rooms/{id}/read", tag = "rooms", security(("bearer" = [])), params(("id" = i64, Path)),
+    request_body = ReadUpTo,
+    responses((status = 200, body = ReadMarker), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn mark_read(
+    State(state): State<AppState>,
+    user: AuthUser,
+    RoomPath(id): RoomPath,
+    ApiJson(body): ApiJson<ReadUpTo>,
+) -> Result<Json<ReadMarker>> {
+    let message = body
+        .message_id
+        .ok_or_else(|| Error::validation("message_id", "is required"))?;
+    Ok(Json(
+        rooms::mark_read(&state, &user, id, MessageId(message)).await?,
+    ))
 }

@@ -3,8 +3,9 @@
 //!
 //! Fan-out runs with bounded concurrency and is awaited before a handler answers: Lambda
 //! freezes the process as soon as it answers, so nothing may be left running in the background.
-//! A `410 Gone` means the connection is closed or stale: exactly that row is deleted. Any other
-//! failure is logged and does not fail the rest of the fan-out.
+//! A `410 Gone` is reported back to the caller (`realtime::push` decides what to forget: a
+//! connection still inside its `$connect` answers 410 too). Any other failure is logged and
+//! does not fail the rest of the fan-out.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -15,7 +16,7 @@ use aws_sdk_apigatewaymanagement::{Client, Config};
 use futures_util::StreamExt as _;
 
 use super::frames::ServerFrame;
-use crate::db::{self, Db, connections::Connection};
+use crate::db::connections::Connection;
 
 /// How many posts are in flight at once during a fan-out.
 pub const FAN_OUT_CONCURRENCY: usize = 32;
@@ -31,10 +32,11 @@ struct Inner {
     clients: Mutex<HashMap<String, Client>>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What one fan-out did. `gone` are the connections that answered 410.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FanOutReport {
     pub delivered: usize,
-    pub gone: usize,
+    pub gone: Vec<Connection>,
     pub failed: usize,
 }
 
@@ -137,14 +139,9 @@ impl Broadcaster {
         }
     }
 
-    /// Posts `frame` to every connection, `FAN_OUT_CONCURRENCY` at a time, and deletes the rows
-    /// of connections that answer 410 Gone.
-    pub async fn send(
-        &self,
-        db: &Db,
-        connections: &[Connection],
-        frame: &ServerFrame,
-    ) -> FanOutReport {
+    /// Posts `frame` to every connection, `FAN_OUT_CONCURRENCY` at a time (serialized once),
+    /// and reports which connections answered 410 Gone.
+    pub async fn send(&self, connections: &[Connection], frame: &ServerFrame) -> FanOutReport {
         if connections.is_empty() {
             return FanOutReport::default();
         }
@@ -167,15 +164,7 @@ impl Broadcaster {
         for (connection, outcome) in outcomes {
             match outcome {
                 PostOutcome::Delivered => report.delivered += 1,
-                PostOutcome::Gone => {
-                    report.gone += 1;
-                    tracing::info!(connection_id = %connection.connection_id, "stale connection removed");
-                    if let Err(e) =
-                        db::connections::delete(&db.pool, &connection.connection_id).await
-                    {
-                        e.log();
-                    }
-                }
+                PostOutcome::Gone => report.gone.push(connection),
                 PostOutcome::Failed(error) => {
                     report.failed += 1;
                     tracing::warn!(connection_id = %connection.connection_id, %error, "post to connection failed");

@@ -4,11 +4,20 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::domain::{Message, UserSummary};
+use crate::db::room_members::ReadState;
+use crate::domain::{Message, MessageId, Room, RoomId, UserSummary};
 use crate::error::Error;
 
+/// A client frame: the action and the room it names (`room_id`; required on a user
+/// connection, implied by a room connection).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ClientFrame {
+pub struct ClientFrame {
+    pub room_id: Option<RoomId>,
+    pub action: Action,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
     Sync {
         after: Option<i64>,
         limit: Option<i64>,
@@ -18,7 +27,20 @@ pub enum ClientFrame {
         client_id: Option<String>,
     },
     Typing,
+    Read {
+        message_id: i64,
+    },
     Ping,
+}
+
+impl Action {
+    /// The `client_id` an error about this frame echoes.
+    pub fn client_id(&self) -> Option<String> {
+        match self {
+            Action::SendMessage { client_id, .. } => client_id.clone(),
+            _ => None,
+        }
+    }
 }
 
 /// Why a client frame was rejected, with the `client_id` to echo when the frame carried one.
@@ -61,11 +83,21 @@ impl ClientFrame {
                     .ok_or_else(|| reject(Error::validation(name, "must be an integer"), None)),
             }
         };
-        match action {
-            "sync" => Ok(ClientFrame::Sync {
+        let room_id = match optional_int("room_id")? {
+            None => None,
+            Some(id) if id > 0 => Some(RoomId(id)),
+            Some(_) => {
+                return Err(reject(
+                    Error::validation("room_id", "must be a room id"),
+                    client_id,
+                ));
+            }
+        };
+        let action = match action {
+            "sync" => Action::Sync {
                 after: optional_int("after")?,
                 limit: optional_int("limit")?,
-            }),
+            },
             "sendMessage" => {
                 let content = match fields.get("content") {
                     Some(Value::String(s)) => s.clone(),
@@ -85,18 +117,23 @@ impl ClientFrame {
                         ));
                     }
                 }
-                Ok(ClientFrame::SendMessage { content, client_id })
+                Action::SendMessage { content, client_id }
             }
-            "typing" => Ok(ClientFrame::Typing),
-            "ping" => Ok(ClientFrame::Ping),
+            "typing" => Action::Typing,
+            "read" => Action::Read {
+                message_id: optional_int("message_id")?
+                    .ok_or_else(|| reject(Error::validation("message_id", "is required"), None))?,
+            },
+            "ping" => Action::Ping,
             other => {
                 let shown: String = other.chars().take(40).collect();
-                Err(reject(
+                return Err(reject(
                     Error::BadRequest(format!("unknown action \"{shown}\"")),
                     client_id,
-                ))
+                ));
             }
-        }
+        };
+        Ok(ClientFrame { room_id, action })
     }
 }
 
@@ -104,26 +141,60 @@ impl ClientFrame {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     History {
+        room_id: RoomId,
         messages: Vec<Message>,
         has_more: bool,
     },
     Message {
+        room_id: RoomId,
         message: Message,
     },
     Presence {
+        room_id: RoomId,
         online: Vec<UserSummary>,
         joined: Option<UserSummary>,
         left: Option<UserSummary>,
     },
     Typing {
+        room_id: RoomId,
         user: UserSummary,
+    },
+    /// The user's read state in a room changed (another tab, or REST, marked it read).
+    Read {
+        room_id: RoomId,
+        last_read_id: Option<MessageId>,
+        unread_count: u64,
+        mention_count: u64,
+    },
+    /// A membership event: see [`RoomEvent`].
+    Room {
+        event: RoomEvent,
+        room: Box<Room>,
     },
     Error {
         code: String,
         message: String,
         client_id: Option<String>,
+        /// The room the rejected frame named, when it named one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        room_id: Option<RoomId>,
     },
     Pong,
+}
+
+/// What a `room` frame announces.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomEvent {
+    /// To the user's own connections: they joined or created the room.
+    Joined,
+    /// To the user's own connections: they left the room.
+    Left,
+    /// To the members' connections: the member list (or name) changed. The per-caller fields
+    /// of the room are not the recipient's.
+    Updated,
+    /// To every other user connection: a new room to discover.
+    Created,
 }
 
 /// API Gateway closes a socket that receives a frame over 32 KB; frames stay under this.
@@ -135,7 +206,11 @@ impl ServerFrame {
     /// One page of history as one or more `history` frames, oldest first, each under the
     /// 32 KB frame limit (50 long messages do not fit in one). Each part carries the page's
     /// `has_more`; clients merge parts by id.
-    pub fn history(messages: Vec<crate::domain::Message>, has_more: bool) -> Vec<ServerFrame> {
+    pub fn history(
+        room_id: RoomId,
+        messages: Vec<crate::domain::Message>,
+        has_more: bool,
+    ) -> Vec<ServerFrame> {
         let mut frames = Vec::new();
         let mut part = Vec::new();
         let mut part_bytes = ENVELOPE_BYTES;
@@ -143,6 +218,7 @@ impl ServerFrame {
             let size = serde_json::to_vec(&message).map_or(MAX_FRAME_BYTES, |v| v.len()) + 1;
             if !part.is_empty() && part_bytes + size > MAX_FRAME_BYTES {
                 frames.push(ServerFrame::History {
+                    room_id,
                     messages: std::mem::take(&mut part),
                     has_more,
                 });
@@ -153,6 +229,7 @@ impl ServerFrame {
         }
         if !part.is_empty() || frames.is_empty() {
             frames.push(ServerFrame::History {
+                room_id,
                 messages: part,
                 has_more,
             });
@@ -161,11 +238,31 @@ impl ServerFrame {
     }
 
     pub fn error(error: &Error, client_id: Option<String>) -> ServerFrame {
+        ServerFrame::error_in(error, client_id, None)
+    }
+
+    /// An `error` frame about a frame that named `room_id`.
+    pub fn error_in(
+        error: &Error,
+        client_id: Option<String>,
+        room_id: Option<RoomId>,
+    ) -> ServerFrame {
         error.log();
         ServerFrame::Error {
             code: error.code().to_string(),
             message: error.public_message(),
             client_id,
+            room_id,
+        }
+    }
+
+    pub fn read(room_id: RoomId, state: ReadState) -> ServerFrame {
+        ServerFrame::Read {
+            room_id,
+            last_read_id: state.last_read_id,
+            unread_count: state.unread_count,
+            // Mentions come with the message lifecycle; the field is part of the frame already.
+            mention_count: 0,
         }
     }
 
@@ -178,31 +275,66 @@ impl ServerFrame {
 mod tests {
     use super::*;
 
+    fn parsed(body: &str) -> ClientFrame {
+        ClientFrame::parse(body).unwrap()
+    }
+
     #[test]
     fn client_frames_parse_as_api_md_writes_them() {
         assert_eq!(
-            ClientFrame::parse(r#"{"action":"sync","after":null,"limit":50}"#).unwrap(),
-            ClientFrame::Sync {
-                after: None,
-                limit: Some(50)
+            parsed(r#"{"action":"sync","after":null,"limit":50}"#),
+            ClientFrame {
+                room_id: None,
+                action: Action::Sync {
+                    after: None,
+                    limit: Some(50)
+                }
             }
         );
         assert_eq!(
-            ClientFrame::parse(r#"{"action":"sendMessage","content":"hi","client_id":"c1"}"#)
-                .unwrap(),
-            ClientFrame::SendMessage {
+            parsed(r#"{"action":"sendMessage","content":"hi","client_id":"c1"}"#).action,
+            Action::SendMessage {
                 content: "hi".into(),
                 client_id: Some("c1".into())
             }
         );
+        assert_eq!(parsed(r#"{"action":"typing"}"#).action, Action::Typing);
+        assert_eq!(parsed(r#"{"action":"ping"}"#).action, Action::Ping);
+    }
+
+    #[test]
+    fn user_connection_frames_name_their_room() {
         assert_eq!(
-            ClientFrame::parse(r#"{"action":"typing"}"#).unwrap(),
-            ClientFrame::Typing
+            parsed(r#"{"action":"typing","room_id":7}"#),
+            ClientFrame {
+                room_id: Some(RoomId(7)),
+                action: Action::Typing
+            }
         );
         assert_eq!(
-            ClientFrame::parse(r#"{"action":"ping"}"#).unwrap(),
-            ClientFrame::Ping
+            parsed(r#"{"action":"read","room_id":7,"message_id":41}"#),
+            ClientFrame {
+                room_id: Some(RoomId(7)),
+                action: Action::Read { message_id: 41 }
+            }
         );
+        for bad in [
+            r#"{"action":"typing","room_id":0}"#,
+            r#"{"action":"typing","room_id":"7"}"#,
+            r#"{"action":"read","room_id":7}"#,
+            r#"{"action":"read","room_id":7,"message_id":"x"}"#,
+        ] {
+            assert_eq!(
+                ClientFrame::parse(bad).unwrap_err().error.code(),
+                "validation_failed",
+                "{bad}"
+            );
+        }
+        let r = ClientFrame::parse(
+            r#"{"action":"sendMessage","room_id":-1,"content":"x","client_id":"c3"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(r.client_id.as_deref(), Some("c3"));
     }
 
     #[test]
@@ -249,12 +381,15 @@ mod tests {
             created_at: Timestamp(0),
             client_id: None,
         };
-        let frames = ServerFrame::history((1..=50).map(message).collect(), true);
+        let frames = ServerFrame::history(RoomId(1), (1..=50).map(message).collect(), true);
         assert!(frames.len() > 1);
         let mut ids = Vec::new();
         for frame in &frames {
             assert!(frame.to_json().len() <= MAX_FRAME_BYTES);
-            let ServerFrame::History { messages, has_more } = frame else {
+            let ServerFrame::History {
+                messages, has_more, ..
+            } = frame
+            else {
                 panic!("not history")
             };
             assert!(has_more);
@@ -262,7 +397,7 @@ mod tests {
         }
         assert_eq!(ids, (1..=50).collect::<Vec<_>>());
         assert_eq!(
-            ServerFrame::history(vec![], false).len(),
+            ServerFrame::history(RoomId(1), vec![], false).len(),
             1,
             "an empty page is still answered"
         );
@@ -275,13 +410,20 @@ mod tests {
             r#"{"type":"pong"}"#
         );
         let frame = ServerFrame::Presence {
+            room_id: RoomId(3),
             online: vec![],
             joined: None,
             left: None,
         };
         assert_eq!(
             String::from_utf8(frame.to_json()).unwrap(),
-            r#"{"type":"presence","online":[],"joined":null,"left":null}"#
+            r#"{"type":"presence","room_id":3,"online":[],"joined":null,"left":null}"#
+        );
+        let v1_error = ServerFrame::error(&Error::Forbidden("no"), None);
+        assert_eq!(
+            String::from_utf8(v1_error.to_json()).unwrap(),
+            r#"{"type":"error","code":"forbidden","message":"no","client_id":null}"#,
+            "an error about no room keeps v1's shape"
         );
     }
 }

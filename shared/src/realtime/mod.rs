@@ -1,9 +1,19 @@
 //! The WebSocket side: the three handlers API Gateway invokes (`$connect`, `$default`,
 //! `$disconnect`), each taking the API Gateway WebSocket event and returning its proxy
-//! response, plus the broadcaster they push frames with. local-dev's shim builds the same
-//! events and calls the same functions.
+//! response. local-dev's shim builds the same events and calls the same functions.
 //!
-//! Rules from API Gateway that shape this code (../shared/AWS-RULES.md):
+//! Layers, top to bottom (each uses only those below it):
+//! ```text
+//! realtime (this file)   the handlers: decode an event, call the domain, answer with frames
+//! rooms, messages        the domain operations (crate root)
+//! realtime::push         who receives what; forgetting gone and expired connections
+//! realtime::broadcast    PostToConnection with bounded concurrency    realtime::frames  the wire
+//! ```
+//!
+//! Two kinds of connection: `?room_id=` opens a v1 room connection; without it, a user
+//! connection carries every room of its user and its client frames name their room.
+//!
+//! Rules from API Gateway that shape this code (docs/api.md, "WebSocket"):
 //! - a connection cannot be posted to while its `$connect` runs, so `$connect` never replies;
 //!   the client asks for its first state with `sync`;
 //! - a handler's return body reaches no one (no route responses): replies are posts;
@@ -12,26 +22,21 @@
 
 pub mod broadcast;
 pub mod frames;
-
-use std::time::Duration;
+pub mod push;
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use aws_lambda_events::encodings::Body;
 
 pub use broadcast::{Broadcaster, FanOutReport};
-pub use frames::{ClientFrame, ServerFrame};
+pub use frames::{Action, ClientFrame, ServerFrame};
+pub use push::{IDLE_TIMEOUT, MAX_CONNECTION_LIFETIME};
 
 use crate::auth::AuthUser;
 use crate::db::{self, connections::Connection};
-use crate::domain::{Message, PageCursor, PageLimit, RoomId, Timestamp, UserId, UserSummary};
+use crate::domain::{MessageId, PageCursor, PageLimit, RoomId, Timestamp, UserSummary};
 use crate::error::{Error, Result};
 use crate::state::AppState;
 use crate::{messages, rooms};
-
-/// API Gateway closes a connection after 10 minutes without client traffic…
-pub const IDLE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
-/// …and after 2 hours in any case.
-pub const MAX_CONNECTION_LIFETIME: Duration = Duration::from_secs(2 * 60 * 60);
 
 fn response(status: u16, message: Option<&str>) -> ApiGatewayProxyResponse {
     let mut r = ApiGatewayProxyResponse::default();
@@ -73,9 +78,10 @@ fn summary(user: &AuthUser) -> UserSummary {
     }
 }
 
-/// `$connect`: authenticates `token`, checks membership of `room_id`, records the connection
-/// and tells the room when this is the user's first connection there. 401/403/404 refuse the
-/// upgrade; nothing is posted to the connecting socket (API Gateway would refuse it).
+/// `$connect`: authenticates `token`; with `room_id`, checks membership of that room (a room
+/// connection), without it records a user connection. Tells the viewers of the user's rooms
+/// when this is the user's first connection. 401/403/404/422 refuse the upgrade; nothing is
+/// posted to the connecting socket (API Gateway would refuse it).
 #[tracing::instrument(skip_all, fields(connection_id))]
 pub async fn on_connect(
     state: &AppState,
@@ -99,39 +105,41 @@ async fn connect(state: &AppState, event: &ApiGatewayWebsocketProxyRequest) -> R
         .first("token")
         .ok_or(Error::Unauthorized("missing token query parameter"))?;
     let user = state.jwt.verify(token)?;
-    let room = query
-        .first("room_id")
-        .and_then(|r| r.parse::<i64>().ok())
-        .filter(|r| *r > 0)
-        .map(RoomId)
-        .ok_or_else(|| Error::validation("room_id", "must be a room id"))?;
-    rooms::require_member(state, &user, room).await?;
+    let room = match query.first("room_id") {
+        None => None,
+        Some(raw) => Some(
+            raw.parse::<i64>()
+                .ok()
+                .filter(|r| *r > 0)
+                .map(RoomId)
+                .ok_or_else(|| Error::validation("room_id", "must be a room id"))?,
+        ),
+    };
+    if let Some(room) = room {
+        rooms::require_member(state, &user, room).await?;
+    }
     let endpoint = endpoint_of(state, event)
         .ok_or(Error::BadRequest("event names no domain or stage".into()))?;
 
+    push::expire_stale(state).await?;
+    let first = db::connections::count_of_user(&state.db.pool, user.id).await? == 0;
     let now = Timestamp::now();
-    expire_stale(state, room, now).await?;
-    let first_here = db::connections::count_for_user(&state.db.pool, room, user.id).await? == 0;
     db::connections::insert(
         &state.db.pool,
         &Connection {
             connection_id: connection_id.to_string(),
             endpoint,
-            room_id: room,
             user_id: user.id,
+            room_id: room,
+            viewing_room_id: room,
             connected_at: now,
             expires_at: Timestamp(user.expires_at.saturating_mul(1000)),
         },
     )
     .await?;
-    tracing::info!(room_id = %room, user_id = %user.id, "connected");
-    if first_here {
-        let others: Vec<Connection> = db::connections::list_for_room(&state.db.pool, room)
-            .await?
-            .into_iter()
-            .filter(|c| c.connection_id != connection_id)
-            .collect();
-        announce_presence(state, room, &others, Some(summary(&user)), None).await?;
+    tracing::info!(room_id = ?room, user_id = %user.id, "connected");
+    if first {
+        push::came_online(state, summary(&user), connection_id).await?;
     }
     Ok(())
 }
@@ -218,86 +226,91 @@ async fn handle_frame(
     frame: ClientFrame,
 ) -> Vec<ServerFrame> {
     // Pings arrive every few minutes from every socket: answer them without a user look-up.
-    if frame == ClientFrame::Ping {
+    if frame.action == Action::Ping {
         return vec![ServerFrame::Pong];
     }
+    let client_id = frame.action.client_id();
+    let fail = |e: Error| vec![ServerFrame::error_in(&e, client_id.clone(), frame.room_id)];
+    let room = match room_of(connection, frame.room_id) {
+        Ok(room) => room,
+        Err(e) => return fail(e),
+    };
     let user = match db::users::find(&state.db.pool, connection.user_id).await {
         Ok(Some(u)) => AuthUser {
             id: u.id,
             username: u.username,
             expires_at: connection.expires_at.millis() / 1000,
         },
-        Ok(None) => {
-            return vec![ServerFrame::error(
-                &Error::Unauthorized("unknown user"),
-                None,
-            )];
-        }
-        Err(e) => return vec![ServerFrame::error(&e, None)],
+        Ok(None) => return fail(Error::Unauthorized("unknown user")),
+        Err(e) => return fail(e),
     };
-    let room = connection.room_id;
-    match frame {
-        ClientFrame::Ping => vec![ServerFrame::Pong], // answered above; kept for exhaustiveness
-        ClientFrame::Sync { after, limit } => match sync(state, &user, room, after, limit).await {
-            Ok(frames) => frames,
-            Err(e) => vec![ServerFrame::error(&e, None)],
-        },
-        ClientFrame::SendMessage { content, client_id } => {
-            match messages::post(state, &user, room, &content, client_id.as_deref()).await {
-                // The new message reached this connection with everyone else's push.
-                Ok(messages::Posted::Created(_)) => vec![],
-                // A retry of a stored message: only the sender needs it again, to reconcile.
-                Ok(messages::Posted::Existing(message)) => vec![ServerFrame::Message { message }],
-                Err(e) => vec![ServerFrame::error(&e, client_id)],
-            }
-        }
-        ClientFrame::Typing => {
-            if let Err(e) = typing(state, &user, room).await {
-                return vec![ServerFrame::error(&e, None)];
-            }
-            vec![]
-        }
+    match act(state, connection, &user, room, frame.action.clone()).await {
+        Ok(frames) => frames,
+        Err(e) => fail(e),
     }
 }
 
-async fn sync(
-    state: &AppState,
-    user: &AuthUser,
-    room: RoomId,
-    after: Option<i64>,
-    limit: Option<i64>,
-) -> Result<Vec<ServerFrame>> {
-    let cursor = PageCursor::parse(None, after)?;
-    let page = messages::page(state, user, room, cursor, PageLimit::parse(limit)?).await?;
-    expire_stale(state, room, Timestamp::now()).await?;
-    let online = db::connections::online_users(&state.db.pool, room).await?;
-    let mut frames = ServerFrame::history(page.messages, page.has_more);
-    frames.push(ServerFrame::Presence {
-        online,
-        joined: None,
-        left: None,
-    });
-    Ok(frames)
+/// The room a frame is about: a room connection's own room, or the `room_id` a frame on a user
+/// connection must carry.
+fn room_of(connection: &Connection, named: Option<RoomId>) -> Result<RoomId> {
+    match (connection.room_id, named) {
+        (Some(own), None) => Ok(own),
+        (Some(own), Some(named)) if named == own => Ok(own),
+        (Some(_), Some(_)) => Err(Error::validation(
+            "room_id",
+            "this connection is scoped to another room; open a user connection (no room_id) for several rooms",
+        )),
+        (None, Some(named)) => Ok(named),
+        (None, None) => Err(Error::validation(
+            "room_id",
+            "is required on a user connection",
+        )),
+    }
 }
 
-async fn typing(state: &AppState, user: &AuthUser, room: RoomId) -> Result<()> {
-    rooms::require_member(state, user, room).await?;
-    let others: Vec<Connection> = db::connections::list_for_room(&state.db.pool, room)
-        .await?
-        .into_iter()
-        .filter(|c| c.user_id != user.id)
-        .collect();
-    state
-        .broadcaster
-        .send(
-            &state.db,
-            &others,
-            &ServerFrame::Typing {
-                user: summary(user),
-            },
-        )
-        .await;
-    Ok(())
+async fn act(
+    state: &AppState,
+    connection: &Connection,
+    user: &AuthUser,
+    room: RoomId,
+    action: Action,
+) -> Result<Vec<ServerFrame>> {
+    match action {
+        Action::Ping => Ok(vec![ServerFrame::Pong]),
+        Action::Sync { after, limit } => {
+            let cursor = PageCursor::parse(None, after)?;
+            let page = messages::page(state, user, room, cursor, PageLimit::parse(limit)?).await?;
+            if connection.is_user_connection() && connection.viewing_room_id != Some(room) {
+                db::connections::set_viewing(&state.db.pool, &connection.connection_id, room)
+                    .await?;
+            }
+            push::expire_stale(state).await?;
+            let mut frames = ServerFrame::history(room, page.messages, page.has_more);
+            frames.push(push::presence_of(state, room).await?);
+            Ok(frames)
+        }
+        Action::SendMessage { content, client_id } => {
+            match messages::post(state, user, room, &content, client_id.as_deref()).await? {
+                // The new message reached this connection with everyone else's push.
+                messages::Posted::Created(_) => Ok(vec![]),
+                // A retry of a stored message: only the sender needs it again, to reconcile.
+                messages::Posted::Existing(message) => Ok(vec![ServerFrame::Message {
+                    room_id: room,
+                    message,
+                }]),
+            }
+        }
+        Action::Typing => {
+            rooms::require_member(state, user, room).await?;
+            push::typing(state, room, summary(user)).await?;
+            Ok(vec![])
+        }
+        // The `read` frame reaches this connection with the user's other ones.
+        Action::Read { message_id } => {
+            rooms::mark_read(state, user, room, MessageId(message_id)).await?;
+            Ok(vec![])
+        }
+    }
 }
 
 /// `$disconnect`: forgets the connection (an unknown id is fine: `$disconnect` may come after
@@ -318,117 +331,5 @@ pub async fn on_disconnect(
 }
 
 async fn disconnect(state: &AppState, connection_id: &str) -> Result<()> {
-    let Some(connection) = db::connections::find(&state.db.pool, connection_id).await? else {
-        return Ok(());
-    };
-    if !db::connections::delete(&state.db.pool, connection_id).await? {
-        return Ok(()); // someone else removed it and announced
-    }
-    tracing::info!(room_id = %connection.room_id, user_id = %connection.user_id, "disconnected");
-    announce_if_last_left(state, connection.room_id, connection.user_id).await
-}
-
-async fn announce_if_last_left(state: &AppState, room: RoomId, user: UserId) -> Result<()> {
-    if db::connections::count_for_user(&state.db.pool, room, user).await? > 0 {
-        return Ok(());
-    }
-    let Some(user) = db::users::find(&state.db.pool, user).await? else {
-        return Ok(());
-    };
-    let everyone = db::connections::list_for_room(&state.db.pool, room).await?;
-    announce_presence(
-        state,
-        room,
-        &everyone,
-        None,
-        Some(UserSummary {
-            id: user.id,
-            username: user.username,
-        }),
-    )
-    .await
-}
-
-async fn announce_presence(
-    state: &AppState,
-    room: RoomId,
-    to: &[Connection],
-    joined: Option<UserSummary>,
-    left: Option<UserSummary>,
-) -> Result<()> {
-    if to.is_empty() {
-        return Ok(());
-    }
-    let online = db::connections::online_users(&state.db.pool, room).await?;
-    if let Some(gone) = &left
-        && online.iter().any(|u| u.id == gone.id)
-    {
-        return Ok(()); // they opened another connection meanwhile: not gone after all
-    }
-    state
-        .broadcaster
-        .send(
-            &state.db,
-            to,
-            &ServerFrame::Presence {
-                online,
-                joined,
-                left,
-            },
-        )
-        .await;
-    Ok(())
-}
-
-/// Deletes the room's connections API Gateway has certainly closed by now.
-async fn expire_stale(state: &AppState, room: RoomId, now: Timestamp) -> Result<()> {
-    let idle_before = Timestamp(now.millis() - IDLE_TIMEOUT.as_millis() as i64);
-    let opened_before = Timestamp(now.millis() - MAX_CONNECTION_LIFETIME.as_millis() as i64);
-    let expired =
-        db::connections::expired(&state.db.pool, room, idle_before, opened_before).await?;
-    for connection_id in &expired {
-        db::connections::delete(&state.db.pool, connection_id).await?;
-    }
-    if !expired.is_empty() {
-        tracing::info!(room_id = %room, removed = expired.len(), "expired connections removed");
-    }
-    Ok(())
-}
-
-/// Pushes a stored message to every connection in its room (the sender's too).
-pub async fn announce_message(state: &AppState, message: &Message) {
-    match db::connections::list_for_room(&state.db.pool, message.room_id).await {
-        Ok(connections) => {
-            let report = state
-                .broadcaster
-                .send(
-                    &state.db,
-                    &connections,
-                    &ServerFrame::Message {
-                        message: message.clone(),
-                    },
-                )
-                .await;
-            tracing::debug!(?report, "message pushed");
-        }
-        // The message is stored: clients that missed the push find it with `sync`.
-        Err(e) => e.log(),
-    }
-}
-
-/// After a user leaves a room: close their sockets there and tell the others.
-pub async fn disconnect_user_from_room(
-    state: &AppState,
-    room: RoomId,
-    user: &AuthUser,
-) -> Result<()> {
-    let connections = db::connections::list_for_user_in_room(&state.db.pool, room, user.id).await?;
-    if connections.is_empty() {
-        return Ok(());
-    }
-    for c in &connections {
-        db::connections::delete(&state.db.pool, &c.connection_id).await?;
-        state.broadcaster.close(&c.endpoint, &c.connection_id).await;
-    }
-    announce_if_last_left(state, room, user.id).await
+    push::closed(state, connection_id).await
 }
