@@ -388,6 +388,28 @@ impl TestApp {
         (alice, bob, room, a, b)
     }
 
+    /// A user connection's URL: every room of the token's user.
+    pub fn user_ws_url(&self, token: &str) -> String {
+        format!("ws://{}/ws?token={token}", self.addr)
+    }
+
+    /// `GET /api/rooms` as `who`, as JSON.
+    pub async fn rooms(&self, who: &Session) -> Vec<Value> {
+        let response = self.get("/api/rooms", Some(&who.token)).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.unwrap()
+    }
+
+    /// `POST /api/rooms/{room}/read`.
+    pub async fn mark_read(&self, who: &Session, room: i64, message_id: Value) -> Response {
+        self.post_json(
+            &format!("/api/rooms/{room}/read"),
+            Some(&who.token),
+            &json!({ "message_id": message_id }),
+        )
+        .await
+    }
+
     /// A WebSocket URL for `room` with `token`.
     pub fn ws_url(&self, token: &str, room: i64) -> String {
         format!("ws://{}/ws?token={token}&room_id={room}", self.addr)
@@ -482,6 +504,38 @@ impl WsClient {
                 Ok(Some(Ok(_))) => continue,
             }
         }
+    }
+
+    /// `sync` of one room on a user connection, collecting every `history` part, then `presence`.
+    pub async fn sync_room(&mut self, room: i64, after: Option<i64>) -> (Vec<Value>, Value) {
+        self.send(json!({"action": "sync", "room_id": room, "after": after, "limit": 50}))
+            .await;
+        let mut messages = Vec::new();
+        loop {
+            let frame = self.next().await;
+            match frame["type"].as_str() {
+                Some("history") if frame["room_id"] == room => {
+                    messages.extend(frame["messages"].as_array().unwrap().iter().cloned())
+                }
+                Some("presence")
+                    if frame["room_id"] == room
+                        && frame["joined"].is_null()
+                        && frame["left"].is_null() =>
+                {
+                    return (messages, frame);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Every frame that arrives until `quiet` passes without one.
+    pub async fn drain(&mut self, quiet: std::time::Duration) -> Vec<Value> {
+        let mut frames = Vec::new();
+        while let WsEvent::Frame(frame) = self.next_event(quiet).await {
+            frames.push(frame);
+        }
+        frames
     }
 
     /// `sync` and collect the answer: every `history` part, then `presence`.

@@ -8,4 +8,5 @@ mod management;
 mod messages;
 mod robustness;
 mod rooms;
+mod user_connections;
 mod websocket;
