@@ -109,3 +109,79 @@ async fn without_a_configured_endpoint_the_event_names_the_management_api() {
         "https://w9x8y7z6v5.execute-api.eu-west-1.amazonaws.com/prod"
     );
 }
+
+fn user_connect_event(token: &str, connection_id: &str) -> ApiGatewayWebsocketProxyRequest {
+    let mut event = event_fixture(env!("CARGO_MANIFEST_DIR"), "connect.json");
+    event["queryStringParameters"] = json!({"token": token});
+    event["multiValueQueryStringParameters"] = json!({"token": [token]});
+    event["requestContext"]["connectionId"] = json!(connection_id);
+    serde_json::from_value(event).unwrap()
+}
+
+#[tokio::test]
+async fn a_410_from_a_connection_still_connecting_keeps_its_row_and_an_old_one_goes() {
+    let recorder = ManagementRecorder::start().await;
+    let test = sqlite_state(&[("WEBSOCKET_API_ENDPOINT", recorder.endpoint.as_str())]).await;
+    let state = &test.state;
+    let (alice, bob, carol) = (
+        test.user("alice").await,
+        test.user("bob").await,
+        test.user("carol").await,
+    );
+    let room = shared::rooms::create(state, &alice, "General")
+        .await
+        .unwrap();
+    shared::rooms::join(state, &bob, room.id).await.unwrap();
+    shared::rooms::join(state, &carol, room.id).await.unwrap();
+    let room_id = room.id.to_string();
+    let pool = &state.db.pool;
+
+    // Bob's room connection has just passed $connect: to API Gateway it is still connecting,
+    // so the presence push Alice's arrival makes answers 410.
+    let bob_connect = on_connect(
+        state,
+        &connect_event(&test.token(&bob), &room_id, "bob-new"),
+    )
+    .await;
+    assert_eq!(bob_connect.status_code, 200);
+    recorder.mark_gone("bob-new");
+    // Carol's row is a minute old and its socket is gone ($disconnect was missed).
+    test.live_connection("carol-old", &carol, room.id, &recorder.endpoint)
+        .await;
+    recorder.mark_gone("carol-old");
+
+    let alice_connect = on_connect(
+        state,
+        &user_connect_event(&test.token(&alice), "alice-user"),
+    )
+    .await;
+    assert_eq!(alice_connect.status_code, 200);
+    let posted_to: Vec<String> = recorder
+        .calls()
+        .iter()
+        .map(|c| c.connection_id.clone())
+        .collect();
+    assert!(
+        posted_to.contains(&"bob-new".to_string()),
+        "Bob was told: {posted_to:?}"
+    );
+    assert!(
+        shared::db::connections::find(pool, "bob-new")
+            .await
+            .unwrap()
+            .is_some(),
+        "a 410 during $connect keeps the row"
+    );
+    assert!(
+        shared::db::connections::find(pool, "carol-old")
+            .await
+            .unwrap()
+            .is_none(),
+        "an old row that answers 410 is removed"
+    );
+    let alice_row = shared::db::connections::find(pool, "alice-user")
+        .await
+        .unwrap()
+        .expect("a user connection is recorded");
+    assert_eq!((alice_row.room_id, alice_row.viewing_room_id), (None, None));
+}

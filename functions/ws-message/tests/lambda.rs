@@ -97,3 +97,89 @@ async fn every_action_is_answered_by_posts_and_bad_frames_get_error_frames() {
     );
     assert_eq!(errors[2]["client_id"], "c-7");
 }
+
+#[tokio::test]
+async fn a_user_connection_gets_the_frames_of_two_rooms_and_its_frames_name_them() {
+    let recorder = ManagementRecorder::start().await;
+    let test = sqlite_state(&[("WEBSOCKET_API_ENDPOINT", recorder.endpoint.as_str())]).await;
+    let state = &test.state;
+    let (alice, bob) = (test.user("alice").await, test.user("bob").await);
+    let one = shared::rooms::create(state, &alice, "One").await.unwrap();
+    let two = shared::rooms::create(state, &alice, "Two").await.unwrap();
+    let three = shared::rooms::create(state, &alice, "Three").await.unwrap();
+    shared::rooms::join(state, &bob, one.id).await.unwrap();
+    shared::rooms::join(state, &bob, two.id).await.unwrap();
+    test.live_user_connection("alice-user", &alice, None, &recorder.endpoint)
+        .await;
+    test.live_user_connection("bob-user", &bob, None, &recorder.endpoint)
+        .await;
+
+    for room in [one.id, three.id, two.id] {
+        let body =
+            json!({"action": "sendMessage", "room_id": room, "content": format!("to {room}")});
+        on_message(
+            state,
+            &message_event("send-message.json", "alice-user", Some(&body.to_string())),
+        )
+        .await;
+    }
+    let to_bob: Vec<_> = recorder
+        .frames_to("bob-user")
+        .into_iter()
+        .filter(|f| f["type"] == "message")
+        .map(|f| (f["room_id"].clone(), f["message"]["content"].clone()))
+        .collect();
+    assert_eq!(
+        to_bob,
+        vec![
+            (json!(one.id), json!(format!("to {}", one.id))),
+            (json!(two.id), json!(format!("to {}", two.id)))
+        ],
+        "both of Bob's rooms, not the third"
+    );
+
+    // A frame without a room, or naming a room Bob is not in, gets an error frame.
+    for (body, code) in [
+        (json!({"action": "typing"}), "validation_failed"),
+        (
+            json!({"action": "typing", "room_id": three.id}),
+            "forbidden",
+        ),
+    ] {
+        let answer = on_message(
+            state,
+            &message_event("typing.json", "bob-user", Some(&body.to_string())),
+        )
+        .await;
+        assert_eq!(answer.status_code, 200);
+        assert_eq!(
+            recorder.frames_to("bob-user").last().unwrap()["code"],
+            code,
+            "{body}"
+        );
+    }
+
+    // Marking read by frame reaches Bob's connection as a read frame.
+    let newest = shared::messages::page(
+        state,
+        &bob,
+        one.id,
+        shared::domain::PageCursor::Newest,
+        shared::domain::PageLimit::DEFAULT,
+    )
+    .await
+    .unwrap()
+    .messages
+    .pop()
+    .unwrap();
+    let body = json!({"action": "read", "room_id": one.id, "message_id": newest.id});
+    on_message(
+        state,
+        &message_event("typing.json", "bob-user", Some(&body.to_string())),
+    )
+    .await;
+    assert_eq!(
+        recorder.frames_to("bob-user").last().unwrap(),
+        &json!({"type": "read", "room_id": one.id, "last_read_id": newest.id, "unread_count": 0, "mention_count": 0})
+    );
+}
