@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt as _;
 use serde_json::{Value, json};
-use shared::config::{Config, Profile};
+
+mod common;
+use common::{database, median, start};
 
 #[tokio::main]
 async fn main() {
@@ -26,25 +28,7 @@ async fn main() {
         .unwrap_or(5);
     let (database_url, cleanup) = database().await;
 
-    let env = std::collections::HashMap::from([
-        ("DATABASE_URL".to_string(), database_url.clone()),
-        (
-            "JWT_SECRET".to_string(),
-            "benchmark-secret-0123456789abcdef0123".to_string(),
-        ),
-        ("BCRYPT_COST".to_string(), "4".to_string()),
-        ("RATE_LIMIT_MESSAGES".to_string(), "0".to_string()),
-        ("DB_MAX_CONNECTIONS".to_string(), "5".to_string()),
-    ]);
-    let config = Config::from_source(&env, Profile::LocalDev).await.unwrap();
-    let options = local_dev::Options {
-        config,
-        frontend_dist: std::env::temp_dir().join("none"),
-        limits: Default::default(),
-    };
-    let app = local_dev::start("127.0.0.1:0", options).await.unwrap();
-    let (addr, state) = (app.addr, app.state.clone());
-    tokio::spawn(app.serve(std::future::pending()));
+    let (addr, state) = start(&database_url).await;
     let http = reqwest::Client::new();
     let base = format!("http://{addr}");
 
@@ -132,51 +116,4 @@ async fn main() {
         }
     }
     cleanup.await;
-}
-
-fn median(times: &mut [Duration]) -> f64 {
-    times.sort();
-    times[times.len() / 2].as_secs_f64() * 1000.0
-}
-
-/// A fresh database: a temp SQLite file, or a new MySQL database when `TEST_MYSQL_URL` is set.
-async fn database() -> (
-    String,
-    std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>,
-) {
-    match std::env::var("TEST_MYSQL_URL") {
-        Ok(url) if !url.is_empty() => {
-            let host_start = url.find("://").map_or(0, |i| i + 3);
-            let server = match url[host_start..].find('/') {
-                Some(slash) => url[..host_start + slash].to_string(),
-                None => url.clone(),
-            };
-            let name = format!("chat_bench_{}", std::process::id());
-            let admin = shared::db::Db::connect_lazy_url(&server, 1).unwrap();
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&admin.pool)
-                .await
-                .unwrap();
-            let drop = async move {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name}")))
-                    .execute(&admin.pool)
-                    .await;
-            };
-            (
-                format!("{server}/chat_bench_{}", std::process::id()),
-                Box::pin(drop),
-            )
-        }
-        _ => {
-            let dir = std::env::temp_dir().join(format!("chat-bench-{}", std::process::id()));
-            std::fs::create_dir_all(&dir).unwrap();
-            let url = format!("sqlite://{}", dir.join("chat.db").display());
-            (
-                url,
-                Box::pin(async move {
-                    let _ = std::fs::remove_dir_all(dir);
-                }),
-            )
-        }
-    }
 }

@@ -77,7 +77,7 @@ pub async fn create(state: &AppState, user: &AuthUser, name: &str) -> Result<Roo
 }
 
 /// Every room, newest activity first, with its members, whether the caller is one, and the
-/// caller's unread counts: four statements whatever the number of rooms.
+/// caller's unread counts: four statements for up to 200 rooms (one more per 200 after that).
 pub async fn list(state: &AppState, user: &AuthUser) -> Result<Vec<Room>> {
     let rows = db::rooms::list(&state.db.pool).await?;
     let mut members: HashMap<RoomId, Vec<UserSummary>> = HashMap::new();

@@ -6,10 +6,16 @@ use serde_json::json;
 use shared::realtime::on_connect;
 use shared::testing::{ManagementRecorder, event_fixture, sqlite_state};
 
+/// A CONNECT event for a room connection (`room`), or a user connection (`""`).
 fn connect_event(token: &str, room: &str, connection_id: &str) -> ApiGatewayWebsocketProxyRequest {
     let mut event = event_fixture(env!("CARGO_MANIFEST_DIR"), "connect.json");
     event["queryStringParameters"] = json!({"token": token, "room_id": room});
     event["multiValueQueryStringParameters"] = json!({"token": [token], "room_id": [room]});
+    if room.is_empty() {
+        for query in ["queryStringParameters", "multiValueQueryStringParameters"] {
+            event[query].as_object_mut().unwrap().remove("room_id");
+        }
+    }
     event["requestContext"]["connectionId"] = json!(connection_id);
     serde_json::from_value(event).unwrap()
 }
@@ -110,14 +116,6 @@ async fn without_a_configured_endpoint_the_event_names_the_management_api() {
     );
 }
 
-fn user_connect_event(token: &str, connection_id: &str) -> ApiGatewayWebsocketProxyRequest {
-    let mut event = event_fixture(env!("CARGO_MANIFEST_DIR"), "connect.json");
-    event["queryStringParameters"] = json!({"token": token});
-    event["multiValueQueryStringParameters"] = json!({"token": [token]});
-    event["requestContext"]["connectionId"] = json!(connection_id);
-    serde_json::from_value(event).unwrap()
-}
-
 #[tokio::test]
 async fn a_410_from_a_connection_still_connecting_keeps_its_row_and_an_old_one_goes() {
     let recorder = ManagementRecorder::start().await;
@@ -150,11 +148,8 @@ async fn a_410_from_a_connection_still_connecting_keeps_its_row_and_an_old_one_g
         .await;
     recorder.mark_gone("carol-old");
 
-    let alice_connect = on_connect(
-        state,
-        &user_connect_event(&test.token(&alice), "alice-user"),
-    )
-    .await;
+    let alice_connect =
+        on_connect(state, &connect_event(&test.token(&alice), "", "alice-user")).await;
     assert_eq!(alice_connect.status_code, 200);
     let posted_to: Vec<String> = recorder
         .calls()

@@ -282,24 +282,7 @@ pub async fn online_members<'c>(
          ORDER BY m.room_id, u.username_key",
         super::placeholders(rooms.len())
     );
-    // Built only from fixed text and `?` placeholders: nothing user-supplied is interpolated.
-    let mut query = sqlx::query_as::<_, (i64, i64, String)>(sqlx::AssertSqlSafe(sql));
-    for room in rooms {
-        query = query.bind(room.0);
-    }
-    let rows = query.fetch_all(ex).await?;
-    Ok(rows
-        .into_iter()
-        .map(|(room, id, username)| {
-            (
-                RoomId(room),
-                UserSummary {
-                    id: UserId(id),
-                    username,
-                },
-            )
-        })
-        .collect())
+    super::room_users(ex, sql, rooms).await
 }
 
 /// Rows API Gateway must already have closed: idle since `idle_before` or opened before

@@ -153,3 +153,30 @@ pub(crate) async fn inserted_id(
 pub(crate) fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
+
+/// Runs a `SELECT room_id, user id, username …` built from fixed text and one `?` per room,
+/// binding `rooms` in order.
+pub(crate) async fn room_users<'c>(
+    ex: impl Executor<'c, Database = sqlx::Any>,
+    sql: String,
+    rooms: &[crate::domain::RoomId],
+) -> Result<Vec<(crate::domain::RoomId, crate::domain::UserSummary)>> {
+    // Built only from fixed text and `?` placeholders: nothing user-supplied is interpolated.
+    let mut query = sqlx::query_as::<_, (i64, i64, String)>(sqlx::AssertSqlSafe(sql));
+    for room in rooms {
+        query = query.bind(room.0);
+    }
+    let rows = query.fetch_all(ex).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(room, id, username)| {
+            (
+                crate::domain::RoomId(room),
+                crate::domain::UserSummary {
+                    id: crate::domain::UserId(id),
+                    username,
+                },
+            )
+        })
+        .collect())
+}

@@ -5,15 +5,6 @@ use sqlx::{Any, Executor};
 use crate::domain::{MessageId, RoomId, Timestamp, UserId, UserSummary};
 use crate::error::Result;
 
-/// Messages by others after each of one user's markers, per room.
-macro_rules! unread_counts {
-    () => {
-        "SELECT m.room_id, COUNT(*) FROM room_members r \
-         JOIN messages m ON m.room_id = r.room_id AND m.id > COALESCE(r.last_read_id, 0) AND m.sender_id <> r.user_id \
-         WHERE r.user_id = ?"
-    };
-}
-
 /// Adds a member whose read marker starts at the room's newest message (history one arrives
 /// to is not unread). True when added; joining twice is not an error and adds nothing.
 pub async fn insert<'c>(
@@ -85,24 +76,7 @@ pub async fn list<'c>(
         ));
     }
     sql.push_str(" ORDER BY m.room_id, m.joined_at, u.id");
-    // Built only from fixed text and `?` placeholders: nothing user-supplied is interpolated.
-    let mut query = sqlx::query_as::<_, (i64, i64, String)>(sqlx::AssertSqlSafe(sql));
-    for room in rooms.unwrap_or_default() {
-        query = query.bind(room.0);
-    }
-    let rows = query.fetch_all(ex).await?;
-    Ok(rows
-        .into_iter()
-        .map(|(room, id, username)| {
-            (
-                RoomId(room),
-                UserSummary {
-                    id: UserId(id),
-                    username,
-                },
-            )
-        })
-        .collect())
+    super::room_users(ex, sql, rooms.unwrap_or_default()).await
 }
 
 /// A member's read state in one room: the marker and how many messages by others lie after it.
@@ -131,9 +105,11 @@ pub async fn mark_read<'c>(
     Ok(())
 }
 
-/// The user's read state in every room they are a member of (`rooms` = `None`), or in one
-/// room: two statements whatever the number of rooms. The count walks `ix_messages_unread`
-/// from the marker on, reading nothing but the index.
+/// The user's read state in every room they are a member of (`room` = `None`), or in one
+/// room: the markers in one statement, then the counts in one statement per 200 rooms. Each
+/// count gets its room's marker as a bound constant, so it is a range on
+/// `ix_messages_unread` from the marker on that reads only the index and only the unread
+/// part; a join, or a correlated subquery, would walk every message of the room instead.
 pub async fn read_states<'c, E>(
     ex: E,
     user: UserId,
@@ -142,6 +118,7 @@ pub async fn read_states<'c, E>(
 where
     E: Executor<'c, Database = Any> + Copy,
 {
+    const ROOMS_PER_STATEMENT: usize = 200;
     let markers: Vec<(i64, Option<i64>)> =
         match room {
             None => {
@@ -158,37 +135,33 @@ where
             .fetch_all(ex)
             .await?,
         };
-    if markers.is_empty() {
-        return Ok(Vec::new());
+    let mut counts = std::collections::HashMap::new();
+    for batch in markers.chunks(ROOMS_PER_STATEMENT) {
+        let sql = vec![
+            "SELECT ?, COUNT(*) FROM messages WHERE room_id = ? AND id > ? AND sender_id <> ?";
+            batch.len()
+        ]
+        .join(" UNION ALL ");
+        // Built only from fixed text and `?` placeholders: nothing user-supplied is interpolated.
+        let mut query = sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(sql));
+        for (room, marker) in batch {
+            query = query
+                .bind(*room)
+                .bind(*room)
+                .bind(marker.unwrap_or(0))
+                .bind(user.0);
+        }
+        counts.extend(query.fetch_all(ex).await?);
     }
-    let counts: Vec<(i64, i64)> = match room {
-        None => {
-            sqlx::query_as(concat!(unread_counts!(), " GROUP BY m.room_id"))
-                .bind(user.0)
-                .fetch_all(ex)
-                .await?
-        }
-        Some(room) => {
-            sqlx::query_as(concat!(
-                unread_counts!(),
-                " AND r.room_id = ? GROUP BY m.room_id"
-            ))
-            .bind(user.0)
-            .bind(room.0)
-            .fetch_all(ex)
-            .await?
-        }
-    };
-    let counts: std::collections::HashMap<i64, i64> = counts.into_iter().collect();
     Ok(markers
         .into_iter()
         .map(|(room, marker)| {
-            let unread_count = counts.get(&room).copied().unwrap_or(0).max(0) as u64;
+            let unread = counts.get(&room).copied().unwrap_or(0);
             (
                 RoomId(room),
                 ReadState {
                     last_read_id: marker.map(MessageId),
-                    unread_count,
+                    unread_count: unread.max(0) as u64,
                 },
             )
         })
