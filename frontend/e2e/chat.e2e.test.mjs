@@ -1,11 +1,23 @@
 // End-to-end: two people chat through the real SPA, a real local-dev (REST +
 // WebSocket) on a fresh SQLite file, in Debian's Chromium. Nothing is mocked;
 // the only interference is cutting alice's socket (routeWebSocket) and, for the
-// retry case, dropping one HTTP answer after the server has handled it.
+// retry cases, dropping one HTTP answer after the server has handled it or
+// answering one POST with a 500.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { join } from 'node:path';
-import { api, ensureScreenshotDir, launchBrowser, startLocalDev } from './harness.mjs';
+import {
+  api,
+  countMessages,
+  ensureScreenshotDir,
+  launchBrowser,
+  messageLog,
+  send,
+  startLocalDev,
+  unnamedControls,
+  waitForCount,
+  waitForStatus,
+} from './harness.mjs';
 
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
@@ -56,63 +68,6 @@ async function newPerson(name, { viewport = DESKTOP, colorScheme = 'light', prox
     if (msg.type() === 'error') console.error(`[${name}] console:`, msg.text());
   });
   return { context, page };
-}
-
-function messageLog(page) {
-  return page.getByRole('log', { name: 'Message history' });
-}
-
-async function countMessages(page, text) {
-  return messageLog(page).locator('.msg-text', { hasText: new RegExp(`^${text}$`) }).count();
-}
-
-async function waitForCount(page, text, expected, timeout = 20_000) {
-  const deadline = Date.now() + timeout;
-  let n = -1;
-  while (Date.now() < deadline) {
-    n = await countMessages(page, text);
-    if (n === expected) return;
-    await page.waitForTimeout(100);
-  }
-  assert.equal(n, expected, `expected ${expected}× "${text}", saw ${n}`);
-}
-
-async function send(page, text) {
-  const box = page.getByRole('textbox', { name: /^Message #/ });
-  await box.fill(text);
-  await box.press('Enter');
-}
-
-async function connectionStatus(page) {
-  return page.locator('.conn-label').getAttribute('data-status');
-}
-
-async function waitForStatus(page, wanted, timeout = 30_000) {
-  const list = Array.isArray(wanted) ? wanted : [wanted];
-  const selector = list.map((s) => `.conn-label[data-status="${s}"]`).join(', ');
-  await page.locator(selector).waitFor({ timeout });
-}
-
-/** Controls without an accessible name (what getByRole/getByLabel and screen readers rely on). */
-async function unnamedControls(page) {
-  return page.evaluate(() => {
-    const nameOf = (el) => {
-      const labelledby = el.getAttribute('aria-labelledby');
-      const byIds = labelledby
-        ? labelledby
-            .split(/\s+/)
-            .map((id) => document.getElementById(id)?.textContent ?? '')
-            .join(' ')
-        : '';
-      const labels = 'labels' in el && el.labels ? [...el.labels].map((l) => l.textContent).join(' ') : '';
-      return [el.getAttribute('aria-label'), byIds, labels, el.textContent, el.getAttribute('title')]
-        .map((v) => (v ?? '').trim())
-        .find((v) => v.length > 0);
-    };
-    return [...document.querySelectorAll('button, a[href], input, textarea, select, [role="button"]')]
-      .filter((el) => !nameOf(el))
-      .map((el) => el.outerHTML.slice(0, 120));
-  });
 }
 
 async function register(page, username) {
@@ -194,7 +149,7 @@ describe('chat SPA against local-dev', { concurrency: false }, () => {
     await a.getByRole('heading', { name: 'general' }).waitFor();
     await a.getByRole('list', { name: 'Your rooms' }).getByText('general').waitFor();
 
-    await b.reload();
+    // No reload: the `room` frame (created) puts it in bob's Discover list live.
     const join = b.getByRole('button', { name: 'Join general' });
     await join.waitFor();
     await join.click();
@@ -328,37 +283,59 @@ describe('chat SPA against local-dev', { concurrency: false }, () => {
     }
   });
 
-  it('a send whose answer was lost is retried with the same client_id and stored once', { timeout: STEP_TIMEOUT }, async () => {
+  it('a send whose answer was lost goes again by itself with the same client_id and is stored once', { timeout: STEP_TIMEOUT }, async () => {
     const { page: a } = people.alice;
     const { page: b } = people.bob;
-    // Socket down, so the composer uses REST; the first POST reaches the server
+    // Socket down, so the outbox uses REST; the first POST reaches the server
     // but its answer is dropped, as on a flaky network.
     aliceSockets.blocked = true;
     await cutAliceSockets();
     await waitForStatus(a, ['reconnecting', 'offline']);
-    let firstBody = null;
+    const bodies = [];
     await a.route('**/api/rooms/*/messages', async (route) => {
-      if (route.request().method() !== 'POST' || firstBody) return route.continue();
-      firstBody = route.request().postDataJSON();
-      await route.fetch(); // the server stores it…
-      await route.abort('connectionreset'); // …and the browser never hears back
-    });
-    await send(a, 'retry me');
-    const failed = messageLog(a).locator('li.msg[data-status="failed"]', { hasText: 'retry me' });
-    await failed.waitFor();
-    await waitForCount(b, 'retry me', 1); // stored the first time
-    await shot(a, 'room-send-failed-desktop');
-    assert.match(firstBody.client_id, /^[A-Za-z0-9_-]{1,64}$/);
-
-    let retryBody = null;
-    await a.unroute('**/api/rooms/*/messages');
-    await a.route('**/api/rooms/*/messages', async (route) => {
-      if (route.request().method() === 'POST') retryBody = route.request().postDataJSON();
+      if (route.request().method() !== 'POST') return route.continue();
+      bodies.push(route.request().postDataJSON());
+      if (bodies.length === 1) {
+        await route.fetch(); // the server stores it…
+        await route.abort('connectionreset'); // …and the browser never hears back
+        return;
+      }
       await route.continue();
     });
-    await failed.getByRole('button', { name: 'Retry' }).click();
+    await send(a, 'retry me');
+    await waitForCount(b, 'retry me', 1); // stored the first time
+    // Unreachable is not a failure: it waits and is sent again, alone, with the same client_id.
     await messageLog(a).locator('li.msg[data-status="sent"]', { hasText: 'retry me' }).waitFor();
-    assert.equal(retryBody.client_id, firstBody.client_id, 'the retry reuses the client_id');
+    assert.ok(bodies.length >= 2, `sent again after the lost answer (${bodies.length} POSTs)`);
+    assert.match(bodies[0].client_id, /^[A-Za-z0-9_-]{1,64}$/);
+    for (const body of bodies) assert.equal(body.client_id, bodies[0].client_id, 'every attempt reuses the client_id');
+    await a.unroute('**/api/rooms/*/messages');
+
+    // A refusal that is not about the network (a 500 here) shows "Not sent" with Retry.
+    let refused = null;
+    let retried = null;
+    await a.route('**/api/rooms/*/messages', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      if (!refused) {
+        refused = route.request().postDataJSON();
+        await route.fulfill({
+          status: 500,
+          contentType: 'application/json',
+          body: JSON.stringify({ error: { code: 'internal', message: 'The server had a problem.' } }),
+        });
+        return;
+      }
+      retried = route.request().postDataJSON();
+      await route.continue();
+    });
+    await send(a, 'refused once');
+    const failed = messageLog(a).locator('li.msg[data-status="failed"]', { hasText: 'refused once' });
+    await failed.waitFor();
+    await failed.getByText('Not sent: The server had a problem.').waitFor();
+    await shot(a, 'room-send-failed-desktop');
+    await failed.getByRole('button', { name: 'Retry' }).click();
+    await messageLog(a).locator('li.msg[data-status="sent"]', { hasText: 'refused once' }).waitFor();
+    assert.equal(retried.client_id, refused.client_id, 'Retry reuses the client_id');
     await a.unroute('**/api/rooms/*/messages');
 
     aliceSockets.blocked = false;
@@ -366,26 +343,46 @@ describe('chat SPA against local-dev', { concurrency: false }, () => {
     if (await reconnect.isVisible()) await reconnect.click();
     await waitForStatus(a, 'connected', 45_000);
     await a.waitForTimeout(500);
-    assert.equal(await countMessages(a, 'retry me'), 1);
-    assert.equal(await countMessages(b, 'retry me'), 1);
+    for (const text of ['retry me', 'refused once']) {
+      assert.equal(await countMessages(a, text), 1);
+      assert.equal(await countMessages(b, text), 1);
+    }
     await b.reload();
     await waitForCount(b, 'Sounds good', 1);
     assert.equal(await countMessages(b, 'retry me'), 1, 'stored once on the server');
+    assert.equal(await countMessages(b, 'refused once'), 1, 'stored once on the server');
   });
 
-  it('shows Offline while the browser is offline and reconnects when it is back', { timeout: STEP_TIMEOUT }, async () => {
+  it('shows Offline while the browser is offline, queues what is written, sends it once when back', { timeout: STEP_TIMEOUT }, async () => {
     const { page: a, context } = people.alice;
     const { page: b } = people.bob;
     await waitForStatus(a, 'connected');
     await context.setOffline(true);
     await waitForStatus(a, 'offline');
-    await b.getByRole('list', { name: 'Online users' }).getByText('alice', { exact: true }).waitFor({ state: 'detached' });
+    await b.getByRole('list', { name: 'Offline members' }).getByText('alice', { exact: true }).waitFor();
     await send(b, 'while you were offline');
+    // Written offline: shown at once as waiting, in order, and not sent anywhere yet.
+    await send(a, 'written offline 1');
+    await send(a, 'written offline 2');
+    const queued = messageLog(a).locator('li.msg[data-status="queued"]');
+    await queued.nth(1).waitFor();
+    assert.deepEqual(await queued.locator('.msg-text').allTextContents(), ['written offline 1', 'written offline 2']);
+    await a.getByText('Waiting to send…').first().waitFor();
     await shot(a, 'room-offline-desktop');
+    await b.waitForTimeout(500);
+    assert.equal(await countMessages(b, 'written offline 1'), 0, 'nothing left while offline');
     await context.setOffline(false);
     await waitForStatus(a, 'connected', 30_000);
     await waitForCount(a, 'while you were offline', 1);
+    await waitForCount(b, 'written offline 2', 1);
     await b.getByRole('list', { name: 'Online users' }).getByText('alice', { exact: true }).waitFor();
+    await a.waitForTimeout(500);
+    for (const page of [a, b]) {
+      const texts = await messageLog(page).locator('.msg-text').allTextContents();
+      const mine = texts.filter((t) => t.startsWith('written offline'));
+      assert.deepEqual(mine, ['written offline 1', 'written offline 2'], 'each once, in the order written');
+    }
+    assert.equal(await messageLog(a).locator('li.msg[data-status="queued"]').count(), 0);
   });
 
   it('loads older history by scrolling up', { timeout: STEP_TIMEOUT }, async () => {

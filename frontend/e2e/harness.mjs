@@ -6,13 +6,21 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const frontendDir = resolve(here, '..');
 export const repoDir = resolve(frontendDir, '..');
 export const distDir = join(frontendDir, 'dist');
-export const screenshotDir = join(repoDir, 'docs', 'screenshots');
+/**
+ * Where the suites write screenshots: `frontend/e2e-output/` (git-ignored) unless
+ * `E2E_SCREENSHOT_DIR` says otherwise; `npm run screenshots` points it at
+ * `docs/screenshots/` to refresh the committed ones on purpose.
+ */
+export const screenshotDir = process.env.E2E_SCREENSHOT_DIR
+  ? resolve(frontendDir, process.env.E2E_SCREENSHOT_DIR)
+  : join(frontendDir, 'e2e-output');
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -171,4 +179,59 @@ export async function startStaticCdn(config, port) {
   });
   await new Promise((r) => server.listen(port, '127.0.0.1', r));
   return { origin: `http://127.0.0.1:${port}`, stop: () => new Promise((r) => server.close(r)) };
+}
+
+// ---- page helpers shared by the suites ------------------------------------------
+
+export function messageLog(page) {
+  return page.getByRole('log', { name: 'Message history' });
+}
+
+export async function countMessages(page, text) {
+  return messageLog(page).locator('.msg-text', { hasText: new RegExp(`^${text}$`) }).count();
+}
+
+export async function waitForCount(page, text, expected, timeout = 20_000) {
+  const deadline = Date.now() + timeout;
+  let n = -1;
+  while (Date.now() < deadline) {
+    n = await countMessages(page, text);
+    if (n === expected) return;
+    await page.waitForTimeout(100);
+  }
+  assert.equal(n, expected, `expected ${expected}× "${text}", saw ${n}`);
+}
+
+export async function send(page, text) {
+  const box = page.getByRole('textbox', { name: /^Message #/ });
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+export async function waitForStatus(page, wanted, timeout = 30_000) {
+  const list = Array.isArray(wanted) ? wanted : [wanted];
+  const selector = list.map((s) => `.conn-label[data-status="${s}"]`).join(', ');
+  await page.locator(selector).waitFor({ timeout });
+}
+
+/** Controls without an accessible name (what getByRole/getByLabel and screen readers rely on). */
+export async function unnamedControls(page) {
+  return page.evaluate(() => {
+    const nameOf = (el) => {
+      const labelledby = el.getAttribute('aria-labelledby');
+      const byIds = labelledby
+        ? labelledby
+            .split(/\s+/)
+            .map((id) => document.getElementById(id)?.textContent ?? '')
+            .join(' ')
+        : '';
+      const labels = 'labels' in el && el.labels ? [...el.labels].map((l) => l.textContent).join(' ') : '';
+      return [el.getAttribute('aria-label'), byIds, labels, el.textContent, el.getAttribute('title')]
+        .map((v) => (v ?? '').trim())
+        .find((v) => v.length > 0);
+    };
+    return [...document.querySelectorAll('button, a[href], input, textarea, select, [role="button"]')]
+      .filter((el) => !nameOf(el))
+      .map((el) => el.outerHTML.slice(0, 120));
+  });
 }

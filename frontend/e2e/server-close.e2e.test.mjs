@@ -1,6 +1,8 @@
 // The server closes idle sockets (local-dev mimics API Gateway's idle timeout,
-// here shortened to 2 s): the SPA must reconnect on its own after each clean
-// close and show every message exactly once.
+// here shortened to 2 s; only frames from the client count as activity): the
+// SPA must reconnect on its own after each clean close and show every message
+// exactly once. Each message read on screen makes the SPA send a `read` frame,
+// so the ticks are spaced wider than the timeout for the socket to go idle.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { api, launchBrowser, startLocalDev } from './harness.mjs';
@@ -44,7 +46,7 @@ describe('server-side socket closes', { concurrency: false }, () => {
     await page.locator('.conn-label[data-status="connected"]').waitFor();
 
     const sent = [];
-    for (let i = 1; i <= 6; i += 1) {
+    for (let i = 1; i <= 5; i += 1) {
       const content = `tick ${i}`;
       const r = await api(server.baseUrl, 'POST', `/api/rooms/${room.id}/messages`, {
         token: tokens.writer,
@@ -52,12 +54,13 @@ describe('server-side socket closes', { concurrency: false }, () => {
       });
       assert.equal(r.status, 201);
       sent.push(content);
-      await page.waitForTimeout(1100); // spread over several idle closes
+      await page.waitForTimeout(2600); // longer than the idle timeout: a close between every two ticks
     }
     await page.locator('.conn-label[data-status="connected"]').waitFor();
     const log = page.getByRole('log', { name: 'Message history' });
-    await log.getByText('tick 6', { exact: true }).waitFor();
-    assert.ok(sockets.length >= 2, `the server closed the socket and the SPA reconnected (${sockets.length} sockets)`);
+    await log.getByText('tick 5', { exact: true }).waitFor();
+    assert.ok(sockets.length >= 3, `the server closed the socket and the SPA reconnected (${sockets.length} sockets)`);
+    for (const ws of sockets) assert.equal(new URL(ws.url()).searchParams.has('room_id'), false, 'a user connection');
     const texts = await log.locator('.msg-text').allTextContents();
     assert.deepEqual(texts, sent, 'every message once, in order');
     await context.close();

@@ -1,6 +1,6 @@
 // Guards the layering rule of STYLE.md §10: imports flow lib → features → app,
-// no feature imports another, and only lib/api-client.ts and lib/ws-client.ts
-// touch fetch / WebSocket.
+// no feature imports another, only lib/api-client.ts and lib/ws-client.ts
+// touch fetch / WebSocket, and the tab's one user connection is built once.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +59,15 @@ describe('architecture', () => {
     const sockets = sources.filter((s) => /new WebSocket\(/.test(s.text)).map((s) => s.rel);
     expect(fetchers).toEqual(['lib/api-client.ts']);
     expect(sockets).toEqual(['lib/ws-client.ts']);
+  });
+
+  it('one connection per tab: only lib/realtime.ts builds a WsClient, and socket URLs never name a room', () => {
+    const builders = sources.filter((s) => /new WsClient\(/.test(s.text)).map((s) => s.rel);
+    const hubs = sources.filter((s) => /new RealtimeHub\(/.test(s.text)).map((s) => s.rel);
+    expect(builders).toEqual(['lib/realtime.ts']);
+    expect(hubs).toEqual(['app/AppShell.tsx']);
+    const roomSockets = sources.filter((s) => /searchParams\.set\('room_id'/.test(s.text)).map((s) => s.rel);
+    expect(roomSockets).toEqual([]);
   });
 
   it('never renders raw HTML', () => {

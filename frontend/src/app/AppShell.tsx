@@ -1,21 +1,69 @@
-import { useCallback, useEffect } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { userSocketUrl } from '../config/runtime-config';
+import { me } from '../features/auth/api/auth-api';
 import { RoomView } from '../features/chat/components/RoomView';
+import { OutboxProvider } from '../features/chat/hooks/use-outbox';
+import { NotificationSettings } from '../features/notifications/components/NotificationSettings';
+import { useNotifications } from '../features/notifications/hooks/use-notifications';
 import { RoomsPanel } from '../features/rooms/components/RoomsPanel';
+import { documentTitle, totalUnread } from '../features/rooms/hooks/rooms-state';
 import { useRooms } from '../features/rooms/hooks/use-rooms';
 import { useApp, useSession } from '../lib/app-context';
+import { RealtimeHub } from '../lib/realtime';
+import { RealtimeContext } from '../lib/realtime-context';
 import { navigate } from '../lib/router';
 import { Avatar, Icon } from '../lib/ui';
 
-/** Signed-in layout: rooms on the left, the open room on the right (one at a time on a phone). */
+/**
+ * The signed-in app. It owns the tab's one user connection (opened here, after
+ * log in, and kept across room switches) and the outbox, and hands them to the
+ * features through context.
+ */
 export function AppShell({ roomId }: { roomId: number | null }) {
+  const { api, config } = useApp();
+  const session = useSession();
+  const token = useRef(session.token);
+  token.current = session.token;
+
+  const [hub] = useState(
+    () =>
+      new RealtimeHub({
+        url: () => userSocketUrl(config.wsUrl, token.current),
+        onConnectFailure: (attempt) => {
+          // A refused upgrade does not say why: ask REST (a 401 signs out via the API client).
+          if (attempt === 1 || attempt % 3 === 0) me(api).catch(() => {});
+        },
+      }),
+  );
+  useEffect(() => {
+    hub.start();
+    return () => hub.stop();
+  }, [hub]);
+
+  return (
+    <RealtimeContext.Provider value={hub}>
+      <Shell roomId={roomId} />
+    </RealtimeContext.Provider>
+  );
+}
+
+/** Layout: rooms on the left, the open room on the right (one at a time on a phone). */
+function Shell({ roomId }: { roomId: number | null }) {
   const { signOut } = useApp();
   const session = useSession();
-  const rooms = useRooms();
+  const rooms = useRooms({ selfId: session.user.id, viewedRoomId: roomId });
   const activeRoom = rooms.rooms.find((r) => r.id === roomId);
+  const unread = totalUnread(rooms.rooms);
+  const otherUnread = unread - (activeRoom?.is_member ? activeRoom.unread_count : 0);
+
+  const roomsRef = useRef(rooms.rooms);
+  roomsRef.current = rooms.rooms;
+  const roomName = useCallback((id: number) => roomsRef.current.find((r) => r.id === id)?.name ?? null, []);
+  const notifications = useNotifications({ selfId: session.user.id, viewedRoomId: roomId, roomName });
 
   useEffect(() => {
-    document.title = activeRoom ? `#${activeRoom.name} · Chat` : 'Chat';
-  }, [activeRoom]);
+    document.title = documentTitle(unread, activeRoom?.name);
+  }, [unread, activeRoom?.name]);
 
   const onLeave = useCallback(
     async (id: number) => {
@@ -26,48 +74,52 @@ export function AppShell({ roomId }: { roomId: number | null }) {
   );
 
   return (
-    <div className={`shell${roomId !== null ? ' has-room' : ''}`}>
-      <aside className="sidebar">
-        <header className="sidebar-header">
-          <div className="brand" aria-label="Chat">
-            <span className="brand-mark" aria-hidden="true" />
-            <span className="brand-name">Chat</span>
-          </div>
-        </header>
-        <RoomsPanel state={rooms} activeRoomId={roomId} />
-        <footer className="sidebar-footer">
-          <Avatar name={session.user.username} online />
-          <div className="me">
-            <span className="me-name">{session.user.username}</span>
-            <span className="me-sub">Signed in</span>
-          </div>
-          <button type="button" className="icon-btn" aria-label="Log out" title="Log out" onClick={() => signOut()}>
-            <Icon name="logout" />
-          </button>
-        </footer>
-      </aside>
-      <main className="main">
-        {roomId === null ? (
-          <section className="room room--center welcome" aria-label="No room open">
-            <div className="empty-state">
-              <div className="room-start-icon" aria-hidden="true">
-                <Icon name="chat" width={28} height={28} />
-              </div>
-              <h1>Welcome, {session.user.username}</h1>
-              <p className="muted">Pick a room on the left, or create a new one to start a conversation.</p>
+    <OutboxProvider onStored={rooms.noteMessage}>
+      <div className={`shell${roomId !== null ? ' has-room' : ''}`}>
+        <aside className="sidebar">
+          <header className="sidebar-header">
+            <div className="brand" aria-label="Chat">
+              <span className="brand-mark" aria-hidden="true" />
+              <span className="brand-name">Chat</span>
             </div>
-          </section>
-        ) : (
-          <RoomView
-            key={roomId}
-            roomId={roomId}
-            knownName={activeRoom?.name}
-            onActivity={rooms.touch}
-            onRoomUpdated={rooms.upsert}
-            onLeave={activeRoom?.is_member === false ? undefined : onLeave}
-          />
-        )}
-      </main>
-    </div>
+          </header>
+          <RoomsPanel state={rooms} activeRoomId={roomId} />
+          <footer className="sidebar-footer">
+            <Avatar name={session.user.username} online />
+            <div className="me">
+              <span className="me-name">{session.user.username}</span>
+              <span className="me-sub">Signed in</span>
+            </div>
+            <NotificationSettings state={notifications} />
+            <button type="button" className="icon-btn" aria-label="Log out" title="Log out" onClick={() => signOut()}>
+              <Icon name="logout" />
+            </button>
+          </footer>
+        </aside>
+        <main className="main">
+          {roomId === null ? (
+            <section className="room room--center welcome" aria-label="No room open">
+              <div className="empty-state">
+                <div className="room-start-icon" aria-hidden="true">
+                  <Icon name="chat" width={28} height={28} />
+                </div>
+                <h1>Welcome, {session.user.username}</h1>
+                <p className="muted">Pick a room on the left, or create a new one to start a conversation.</p>
+              </div>
+            </section>
+          ) : (
+            <RoomView
+              key={roomId}
+              roomId={roomId}
+              knownName={activeRoom?.name}
+              otherUnread={otherUnread}
+              onRoomUpdated={rooms.upsert}
+              onMarkedRead={rooms.markedRead}
+              onLeave={activeRoom?.is_member === false ? undefined : onLeave}
+            />
+          )}
+        </main>
+      </div>
+    </OutboxProvider>
   );
 }

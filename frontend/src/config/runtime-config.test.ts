@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveRuntimeConfig, roomSocketUrl } from './runtime-config';
+import { resolveRuntimeConfig, userSocketUrl } from './runtime-config';
 
 describe('resolveRuntimeConfig', () => {
   it('uses the page origin and /ws when config.json is missing', () => {
@@ -26,11 +26,18 @@ describe('resolveRuntimeConfig', () => {
   });
 });
 
-describe('roomSocketUrl', () => {
-  it('adds the token and room id as query parameters', () => {
-    const url = new URL(roomSocketUrl('wss://ws.example.com/prod', 'a.b.c', 42));
+describe('userSocketUrl', () => {
+  it('adds the token and no room id: one connection for every room', () => {
+    const url = new URL(userSocketUrl('wss://ws.example.com/prod', 'a.b.c'));
     expect(url.origin + url.pathname).toBe('wss://ws.example.com/prod');
     expect(url.searchParams.get('token')).toBe('a.b.c');
-    expect(url.searchParams.get('room_id')).toBe('42');
+    expect(url.searchParams.has('room_id')).toBe(false);
+  });
+
+  it('keeps a configured query but never a room_id', () => {
+    const url = new URL(userSocketUrl('ws://127.0.0.1:8787/ws?stage=dev&room_id=3', 't'));
+    expect(url.searchParams.get('stage')).toBe('dev');
+    expect(url.searchParams.has('room_id')).toBe(false);
+    expect(url.searchParams.get('token')).toBe('t');
   });
 });

@@ -29,10 +29,14 @@ export function resolveRuntimeConfig(raw: unknown, origin: string): RuntimeConfi
   };
 }
 
-/** `${wsUrl}?token=<JWT>&room_id=<id>`, keeping any query the configured URL already has. */
-export function roomSocketUrl(wsUrl: string, token: string, roomId: number): string {
+/**
+ * `${wsUrl}?token=<JWT>` without `room_id`: a *user connection* that carries the
+ * frames of every room the user is a member of. Any query the configured URL
+ * already has is kept (a stale `room_id` in it is dropped).
+ */
+export function userSocketUrl(wsUrl: string, token: string): string {
   const url = new URL(wsUrl);
+  url.searchParams.delete('room_id');
   url.searchParams.set('token', token);
-  url.searchParams.set('room_id', String(roomId));
   return url.toString();
 }

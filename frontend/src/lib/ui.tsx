@@ -11,7 +11,22 @@ export function Avatar({ name, size = 'md', online }: { name: string; size?: 'sm
   );
 }
 
-type IconName = 'send' | 'back' | 'leave' | 'plus' | 'users' | 'logout' | 'retry' | 'close' | 'down' | 'hash' | 'chat';
+type IconName =
+  | 'send'
+  | 'back'
+  | 'leave'
+  | 'plus'
+  | 'users'
+  | 'logout'
+  | 'retry'
+  | 'close'
+  | 'down'
+  | 'hash'
+  | 'chat'
+  | 'bell'
+  | 'bell-off'
+  | 'volume'
+  | 'volume-off';
 
 const paths: Record<IconName, ReactNode> = {
   send: <path d="M3.4 20.4 21 12 3.4 3.6l-.1 6.6L15 12 3.3 13.8z" fill="currentColor" stroke="none" />,
@@ -46,6 +61,33 @@ const paths: Record<IconName, ReactNode> = {
   down: <path d="M12 5v14M19 12l-7 7-7-7" />,
   hash: <path d="M4 9h16M4 15h16M10 3 8 21M16 3l-2 18" />,
   chat: <path d="M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z" />,
+  bell: (
+    <>
+      <path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9" />
+      <path d="M13.7 21a2 2 0 0 1-3.4 0" />
+    </>
+  ),
+  'bell-off': (
+    <>
+      <path d="M13.7 21a2 2 0 0 1-3.4 0" />
+      <path d="M18.6 13A17.9 17.9 0 0 1 18 8" />
+      <path d="M6.3 6.3A5.9 5.9 0 0 0 6 8c0 7-3 9-3 9h14" />
+      <path d="M18 8a6 6 0 0 0-9.3-5" />
+      <path d="M1 1l22 22" />
+    </>
+  ),
+  volume: (
+    <>
+      <path d="M11 5 6 9H2v6h4l5 4z" />
+      <path d="M19.1 4.9a10 10 0 0 1 0 14.2M15.5 8.5a5 5 0 0 1 0 7" />
+    </>
+  ),
+  'volume-off': (
+    <>
+      <path d="M11 5 6 9H2v6h4l5 4z" />
+      <path d="M23 9l-6 6M17 9l6 6" />
+    </>
+  ),
 };
 
 export function Icon({ name, ...rest }: { name: IconName } & SVGProps<SVGSVGElement>) {

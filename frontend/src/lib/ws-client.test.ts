@@ -35,12 +35,13 @@ class FakeSocket implements SocketLike {
   }
 }
 
-function setup(overrides: { online?: boolean; random?: () => number } = {}) {
+function setup(overrides: { online?: boolean; random?: () => number; onOpen?: (client: WsClient) => void } = {}) {
   vi.useFakeTimers();
   const sockets: FakeSocket[] = [];
   const frames: [ServerFrame, FrameContext][] = [];
   const statuses: StatusInfo[] = [];
   let lastSeen: number | null = null;
+  let syncRoom: number | null = 1;
   let online = overrides.online ?? true;
   let networkListener: ((online: boolean) => void) | null = null;
   const timers: Timers = {
@@ -50,9 +51,13 @@ function setup(overrides: { online?: boolean; random?: () => number } = {}) {
     clearInterval: (h) => clearInterval(h as ReturnType<typeof setInterval>),
     now: () => Date.now(),
   };
-  const client = new WsClient({
-    url: () => 'ws://test/ws?token=t&room_id=1',
-    getLastSeenId: () => lastSeen,
+  const client: WsClient = new WsClient({
+    url: () => 'ws://test/ws?token=t',
+    // What the app does on open: sync the room on screen, after the last id it holds.
+    onOpen: () => {
+      if (overrides.onOpen) overrides.onOpen(client);
+      else if (syncRoom !== null) client.sync(syncRoom, lastSeen);
+    },
     onFrame: (f, c) => frames.push([f, c]),
     onStatus: (s) => statuses.push(s),
     createSocket: (url) => {
@@ -84,6 +89,9 @@ function setup(overrides: { online?: boolean; random?: () => number } = {}) {
     setLastSeen: (id: number | null) => {
       lastSeen = id;
     },
+    setSyncRoom: (id: number | null) => {
+      syncRoom = id;
+    },
     setOnline: (value: boolean) => {
       online = value;
       networkListener?.(value);
@@ -91,20 +99,30 @@ function setup(overrides: { online?: boolean; random?: () => number } = {}) {
   };
 }
 
-const history: ServerFrame = { type: 'history', messages: [], has_more: false };
+const history: ServerFrame = { type: 'history', room_id: 1, messages: [], has_more: false };
+const presence = (roomId: number): ServerFrame => ({ type: 'presence', room_id: roomId, online: [], joined: null, left: null });
 
 describe('WsClient', () => {
   beforeEach(() => {
     vi.useRealTimers();
   });
 
-  it('sends sync with after=null on the first open and reports connected', () => {
+  it('opens a user connection (no room_id) and lets onOpen sync the open room', () => {
     const t = setup();
     t.client.start();
     expect(t.client.status.status).toBe('connecting');
+    expect(new URL(t.last().url).searchParams.has('room_id')).toBe(false);
     t.last().open();
-    expect(t.last().sent).toEqual([{ action: 'sync', after: null, limit: 50 }]);
+    expect(t.last().sent).toEqual([{ action: 'sync', room_id: 1, after: null, limit: 50 }]);
     expect(t.client.status.status).toBe('connected');
+  });
+
+  it('pings on open when there is no room to sync, so the server answers', () => {
+    const t = setup();
+    t.setSyncRoom(null);
+    t.client.start();
+    t.last().open();
+    expect(t.last().sent).toEqual([{ action: 'ping' }]);
   });
 
   it('reconnects after a clean server close and syncs after the last seen id', () => {
@@ -119,7 +137,7 @@ describe('WsClient', () => {
     vi.advanceTimersByTime(500); // attempt 0 with random()=0 waits base/2
     expect(t.sockets).toHaveLength(2);
     t.last().open();
-    expect(t.last().sent).toEqual([{ action: 'sync', after: 41, limit: 50 }]);
+    expect(t.last().sent).toEqual([{ action: 'sync', room_id: 1, after: 41, limit: 50 }]);
     expect(t.client.status.status).toBe('connected');
   });
 
@@ -175,28 +193,51 @@ describe('WsClient', () => {
     expect(t.client.status.status).toBe('reconnecting');
   });
 
-  it('tags each history frame with the after of the sync it answers', () => {
+  it('tags history parts with the sync they answer, per room, until that room\'s presence closes it', () => {
     const t = setup();
     t.client.start();
-    t.last().open();
-    t.setLastSeen(10);
-    t.client.sync();
-    t.last().receive(history);
-    t.last().receive({ type: 'presence', online: [], joined: null, left: null });
-    t.last().receive(history);
-    expect(t.frames.map(([f, c]) => [f.type, c.syncAfter])).toEqual([
-      ['history', null],
-      ['presence', null],
-      ['history', 10],
+    t.last().open(); // sync(1, null)
+    t.client.sync(2, 10);
+    t.client.sync(1, 5);
+    const part = (roomId: number, hasMore: boolean): ServerFrame => ({ type: 'history', room_id: roomId, messages: [], has_more: hasMore });
+    t.last().receive(part(2, true)); // room 2's answer interleaves with room 1's
+    t.last().receive(part(1, false));
+    t.last().receive(part(1, false)); // a second part of the same page (frame size limit)
+    t.last().receive(presence(1));
+    t.last().receive(presence(2));
+    t.last().receive(part(1, true));
+    t.last().receive(presence(1));
+    t.last().receive(presence(1)); // a pushed presence: no sync pending
+    expect(t.frames.map(([f, c]) => [f.type, 'room_id' in f ? f.room_id : null, c])).toEqual([
+      ['history', 2, { sync: { after: 10 } }],
+      ['history', 1, { sync: { after: null } }],
+      ['history', 1, { sync: { after: null } }],
+      ['presence', 1, { syncDone: { after: null, hasMore: false } }],
+      ['presence', 2, { syncDone: { after: 10, hasMore: true } }],
+      ['history', 1, { sync: { after: 5 } }],
+      ['presence', 1, { syncDone: { after: 5, hasMore: true } }],
+      ['presence', 1, {}],
     ]);
+  });
+
+  it('forgets unanswered syncs when the socket is replaced', () => {
+    const t = setup();
+    t.client.start();
+    t.last().open(); // sync(1, null), never answered
+    t.last().serverClose(1006);
+    vi.advanceTimersByTime(500);
+    t.setLastSeen(7);
+    t.last().open(); // sync(1, 7)
+    t.last().receive({ type: 'history', room_id: 1, messages: [], has_more: false });
+    expect(t.frames.at(-1)![1]).toEqual({ sync: { after: 7 } });
   });
 
   it('refuses to send while not open so the caller can fall back to REST', () => {
     const t = setup();
     t.client.start();
-    expect(t.client.send({ action: 'sendMessage', content: 'hi', client_id: 'c1' })).toBe(false);
+    expect(t.client.send({ action: 'sendMessage', room_id: 1, content: 'hi', client_id: 'c1' })).toBe(false);
     t.last().open();
-    expect(t.client.send({ action: 'sendMessage', content: 'hi', client_id: 'c1' })).toBe(true);
+    expect(t.client.send({ action: 'sendMessage', room_id: 1, content: 'hi', client_id: 'c1' })).toBe(true);
   });
 
   it('goes offline with the browser and reconnects at once when it is back', () => {

@@ -1,7 +1,12 @@
-// The only owner of a WebSocket in the SPA. One client per open room.
+// The only owner of a WebSocket in the SPA: one *user connection* per tab
+// (`/ws?token=…` without room_id), kept across room switches. Every room frame
+// names its room; lib/realtime.ts routes them.
 //
-// - On every (re)open it sends `{"action":"sync","after":<last seen id|null>,"limit":50}`
-//   so whatever was missed while away arrives once (the app merges by id).
+// - On every (re)open it calls `onOpen`, where the app sends
+//   `{"action":"sync","room_id","after":<last seen id|null>,"limit":50}` for the
+//   open room, so whatever was missed while away arrives once (merged by id).
+//   `sync()` remembers, per room, which `after` each answer belongs to: an answer
+//   is one or more `history` frames closed by that room's `presence` frame.
 // - It reconnects after any close it did not ask for, clean ones included (API
 //   Gateway closes idle sockets after 10 minutes and drops them after 2 hours),
 //   waiting an exponential backoff with jitter; the backoff resets once the
@@ -24,8 +29,16 @@ export interface StatusInfo {
 }
 
 export interface FrameContext {
-  /** For `history` frames: the `after` of the sync it answers (null = newest page). */
-  syncAfter: Id | null;
+  /**
+   * `history` frames: the sync they answer (`after` null = the newest page).
+   * Absent when no sync for that room was waiting for an answer.
+   */
+  sync?: { after: Id | null };
+  /**
+   * The `presence` frame that closes a sync answer: its `after`, and whether any
+   * history part said `has_more` (for an `after` sync: more is missing, sync again).
+   */
+  syncDone?: { after: Id | null; hasMore: boolean };
 }
 
 /** The subset of the browser WebSocket that the client uses (tests pass a fake). */
@@ -56,7 +69,12 @@ export interface NetworkWatcher {
 export interface WsClientOptions {
   /** Built on every attempt, so a fresh token is picked up. */
   url: () => string;
-  getLastSeenId: () => Id | null;
+  /**
+   * Called on every open, before anything else is sent: the place to sync. When
+   * it sends nothing, the client sends a `ping` so the server answers (which is
+   * what resets the backoff).
+   */
+  onOpen?: () => void;
   onFrame: (frame: ServerFrame, context: FrameContext) => void;
   onStatus?: (info: StatusInfo) => void;
   /** A socket closed without ever opening (refused upgrade: bad token, not a member, server down). */
@@ -129,7 +147,9 @@ export class WsClient {
   private pingTimer: unknown = null;
   private pongTimer: unknown = null;
   private failures = 0;
-  private pendingSyncs: (Id | null)[] = [];
+  /** Per room: the syncs sent on this socket and not yet answered, oldest first. */
+  private pendingSyncs = new Map<Id, { after: Id | null; hasMore: boolean }[]>();
+  private sentSinceOpen = 0;
   private unsubscribeNetwork: (() => void) | null = null;
   private current: StatusInfo = { status: 'connecting', attempt: 0, nextRetryAt: null };
 
@@ -190,13 +210,33 @@ export class WsClient {
     } catch {
       return false;
     }
-    if (frame.action === 'sync') this.pendingSyncs.push(frame.after);
+    this.sentSinceOpen += 1;
+    if (frame.action === 'sync') {
+      const queue = this.pendingSyncs.get(frame.room_id) ?? [];
+      queue.push({ after: frame.after, hasMore: false });
+      this.pendingSyncs.set(frame.room_id, queue);
+    }
     return true;
   }
 
-  /** Ask for what came after the last seen message (or the newest page). */
-  sync(): boolean {
-    return this.send({ action: 'sync', after: this.opts.getLastSeenId(), limit: this.opts.syncLimit });
+  /** Ask for what came after `after` in a room (null: the newest page); the connection now views that room. */
+  sync(roomId: Id, after: Id | null): boolean {
+    return this.send({ action: 'sync', room_id: roomId, after, limit: this.opts.syncLimit });
+  }
+
+  /** Tags history frames with the sync they answer; a room's presence frame closes the answer. */
+  private contextFor(frame: ServerFrame): FrameContext {
+    if (frame.type !== 'history' && frame.type !== 'presence') return {};
+    const queue = this.pendingSyncs.get(frame.room_id);
+    const head = queue?.[0];
+    if (!queue || !head) return {};
+    if (frame.type === 'history') {
+      head.hasMore = head.hasMore || frame.has_more;
+      return { sync: { after: head.after } };
+    }
+    queue.shift();
+    if (queue.length === 0) this.pendingSyncs.delete(frame.room_id);
+    return { syncDone: { after: head.after, hasMore: head.hasMore } };
   }
 
   // ---- internals ---------------------------------------------------------
@@ -224,14 +264,16 @@ export class WsClient {
     this.socket = socket;
     this.opened = false;
     this.gotFrameOnThisSocket = false;
-    this.pendingSyncs = [];
+    this.pendingSyncs = new Map();
 
     socket.onopen = () => {
       if (this.socket !== socket) return;
       this.opened = true;
       this.everConnected = true;
+      this.sentSinceOpen = 0;
       this.setStatus('connected', null);
-      this.sync();
+      this.opts.onOpen?.();
+      if (this.socket === socket && this.sentSinceOpen === 0) this.send({ action: 'ping' });
       this.startPing();
     };
     socket.onmessage = (ev) => {
@@ -246,8 +288,7 @@ export class WsClient {
       }
       const frame = parseServerFrame(ev.data);
       if (!frame) return;
-      const syncAfter = frame.type === 'history' ? (this.pendingSyncs.shift() ?? null) : null;
-      this.opts.onFrame(frame, { syncAfter });
+      this.opts.onFrame(frame, this.contextFor(frame));
     };
     socket.onerror = () => {
       // A close event always follows; reconnection is handled there.

@@ -1,4 +1,5 @@
-// Wire types: these mirror shared/API.md (v1) exactly. Times are RFC 3339 UTC
+// Wire types: these mirror shared/API.md (v1) plus issue 8 (one connection per
+// user, read markers and unread counts). Times are RFC 3339 UTC
 // strings ("2026-11-23T20:31:07.123Z"); ids are positive integers.
 
 export type Id = number;
@@ -34,6 +35,30 @@ export interface Room {
   members: UserSummary[];
   is_member: boolean;
   last_message_at: Timestamp | null;
+  /** The caller's read marker (null for non-members / never set). */
+  last_read_id: Id | null;
+  /** Messages by others after the caller's marker (0 for non-members). */
+  unread_count: number;
+  /** Unread messages that mention the caller (always 0 until mentions exist). */
+  mention_count: number;
+}
+
+/** The caller's per-room read state: `POST /api/rooms/{id}/read` and the `read` frame. */
+export interface ReadState {
+  room_id: Id;
+  last_read_id: Id | null;
+  unread_count: number;
+  mention_count: number;
+}
+
+/** Fills the per-caller fields a server without read markers leaves out. */
+export function normalizeRoom(room: Room): Room {
+  return {
+    ...room,
+    last_read_id: room.last_read_id ?? null,
+    unread_count: typeof room.unread_count === 'number' ? room.unread_count : 0,
+    mention_count: typeof room.mention_count === 'number' ? room.mention_count : 0,
+  };
 }
 
 export interface Message {
@@ -80,27 +105,31 @@ export interface RuntimeConfigFile {
   wsUrl?: string | null;
 }
 
-// ---- WebSocket frames -----------------------------------------------------
+// ---- WebSocket frames (user connection: every room frame names its room) ----
 
 export type ClientFrame =
-  | { action: 'sync'; after: Id | null; limit: number }
-  | { action: 'sendMessage'; content: string; client_id?: string }
-  | { action: 'typing' }
+  | { action: 'sync'; room_id: Id; after: Id | null; limit: number }
+  | { action: 'sendMessage'; room_id: Id; content: string; client_id?: string }
+  | { action: 'typing'; room_id: Id }
+  | { action: 'read'; room_id: Id; message_id: Id }
   | { action: 'ping' };
 
 export interface HistoryFrame {
   type: 'history';
+  room_id: Id;
   messages: Message[];
   has_more: boolean;
 }
 
 export interface MessageFrame {
   type: 'message';
+  room_id: Id;
   message: Message;
 }
 
 export interface PresenceFrame {
   type: 'presence';
+  room_id: Id;
   online: UserSummary[];
   joined: UserSummary | null;
   left: UserSummary | null;
@@ -108,7 +137,20 @@ export interface PresenceFrame {
 
 export interface TypingFrame {
   type: 'typing';
+  room_id: Id;
   user: UserSummary;
+}
+
+export interface ReadFrame extends ReadState {
+  type: 'read';
+}
+
+export type RoomEvent = 'joined' | 'left' | 'updated' | 'created';
+
+export interface RoomFrame {
+  type: 'room';
+  event: RoomEvent;
+  room: Room;
 }
 
 export interface PongFrame {
@@ -120,6 +162,7 @@ export interface ErrorFrame {
   code: string;
   message: string;
   client_id?: string | null;
+  room_id?: Id | null;
 }
 
 export type ServerFrame =
@@ -127,6 +170,8 @@ export type ServerFrame =
   | MessageFrame
   | PresenceFrame
   | TypingFrame
+  | ReadFrame
+  | RoomFrame
   | PongFrame
   | ErrorFrame;
 

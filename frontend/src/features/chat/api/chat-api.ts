@@ -1,5 +1,5 @@
 import type { ApiClient } from '../../../lib/api-client';
-import type { Message, MessagePage, NewMessage, Room } from '../../../types/api';
+import type { Message, MessagePage, NewMessage, ReadState, Room } from '../../../types/api';
 import { PAGE_SIZE } from '../../../types/api';
 
 export function getRoom(api: ApiClient, roomId: number): Promise<Room> {
@@ -28,4 +28,9 @@ export function listMessages(
 
 export function postMessage(api: ApiClient, roomId: number, body: NewMessage): Promise<Message> {
   return api.post<Message>(`/api/rooms/${roomId}/messages`, body);
+}
+
+/** Move the caller's read marker up to `messageId` (never back). */
+export function markRead(api: ApiClient, roomId: number, messageId: number): Promise<ReadState> {
+  return api.post<ReadState>(`/api/rooms/${roomId}/read`, { message_id: messageId });
 }

@@ -2,9 +2,12 @@ import { useId, useLayoutEffect, useRef, useState, type KeyboardEvent } from 're
 import { scalarLength } from '../../../lib/text';
 import { Icon } from '../../../lib/ui';
 import { MAX_MESSAGE_CHARS } from '../../../types/api';
+import { clearDraft, loadDraft, saveDraft } from '../hooks/drafts';
 
 interface Props {
   roomName: string;
+  /** localStorage key of this room's draft: what you type survives a reload. */
+  draftKey: string;
   onSend: (content: string) => void;
   onTyping: () => void;
   disabled?: boolean;
@@ -15,8 +18,8 @@ const plural = (n: number) => `${n} ${n === 1 ? 'character' : 'characters'}`;
 /** The counter appears when this close to the limit. */
 const COUNTER_FROM = MAX_MESSAGE_CHARS - 500;
 
-export function Composer({ roomName, onSend, onTyping, disabled }: Props) {
-  const [text, setText] = useState('');
+export function Composer({ roomName, draftKey, onSend, onTyping, disabled }: Props) {
+  const [text, setText] = useState(() => loadDraft(draftKey));
   const area = useRef<HTMLTextAreaElement>(null);
   const inputId = useId();
   const counterId = useId();
@@ -40,6 +43,7 @@ export function Composer({ roomName, onSend, onTyping, disabled }: Props) {
     if (!canSend) return;
     onSend(trimmed);
     setText('');
+    clearDraft(draftKey);
     area.current?.focus();
   }
 
@@ -70,6 +74,7 @@ export function Composer({ roomName, onSend, onTyping, disabled }: Props) {
           placeholder={`Message #${roomName}`}
           onChange={(e) => {
             setText(e.target.value);
+            saveDraft(draftKey, e.target.value);
             if (e.target.value.trim() !== '') onTyping();
           }}
           onKeyDown={onKeyDown}

@@ -53,6 +53,16 @@ export const MessageItem = memo(function MessageItem({ row, onRetry, onDiscard }
           <p className="msg-text">{m.content}</p>
         </div>
         {pending && pending.status === 'sending' && <span className="msg-state">Sending…</span>}
+        {pending && pending.status === 'queued' && (
+          <span className="msg-state" title="It goes out by itself, in order, once the connection is back">
+            Waiting to send…
+          </span>
+        )}
+        {pending && pending.status === 'waiting' && (
+          <span className="msg-state msg-state--warn" role="status">
+            {pending.error ?? 'Waiting to send again…'}
+          </span>
+        )}
         {pending && pending.status === 'failed' && (
           <div className="msg-failed" role="alert">
             <span>Not sent{pending.error ? `: ${pending.error}` : ''}</span>

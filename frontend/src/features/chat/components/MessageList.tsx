@@ -1,26 +1,52 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { Icon } from '../../../lib/ui';
+import type { Id } from '../../../types/api';
 import type { ChatState } from '../hooks/chat-state';
-import { visibleMessages } from '../hooks/chat-state';
+import { newestMessage, visibleMessages } from '../hooks/chat-state';
+import type { PendingMessage } from '../hooks/outbox';
 import { buildTimeline } from '../hooks/timeline';
 import { MessageItem } from './MessageItem';
 
 interface Props {
   roomName: string;
   state: ChatState;
+  pending: readonly PendingMessage[];
   loadingOlder: boolean;
   onLoadOlder: () => Promise<void>;
   onRetry: (clientId: string) => void;
   onDiscard: (clientId: string) => void;
+  /** Called with the newest message's id while it is on screen, null when it is not. */
+  onNewestOnScreen?: (messageId: Id | null) => void;
 }
 
 const NEAR_BOTTOM_PX = 120;
 const LOAD_OLDER_PX = 300;
 
-export function MessageList({ roomName, state, loadingOlder, onLoadOlder, onRetry, onDiscard }: Props) {
+export function MessageList({ roomName, state, pending, loadingOlder, onLoadOlder, onRetry, onDiscard, onNewestOnScreen }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
-  const rows = useMemo(() => buildTimeline(visibleMessages(state), state.selfId), [state]);
+  const rows = useMemo(() => buildTimeline(visibleMessages(state, pending), state.selfId), [state, pending]);
   const [unseen, setUnseen] = useState(0);
+  const newestId = newestMessage(state)?.id ?? null;
+  const reported = useRef<Id | null | undefined>(undefined);
+
+  // Whether the newest confirmed message is (at least partly) inside the scroller's view.
+  const reportNewest = useCallback(() => {
+    const el = scroller.current;
+    if (!el || !onNewestOnScreen) return;
+    let visible: Id | null = null;
+    if (newestId !== null) {
+      const node = el.querySelector(`[data-message-id="${newestId}"]`);
+      if (node) {
+        const box = el.getBoundingClientRect();
+        const r = node.getBoundingClientRect();
+        if (r.top < box.bottom && r.bottom > box.top && box.height > 0) visible = newestId;
+      }
+    }
+    if (visible !== reported.current) {
+      reported.current = visible;
+      onNewestOnScreen(visible);
+    }
+  }, [newestId, onNewestOnScreen]);
 
   // What the DOM looked like after the previous commit, for keeping the view
   // still when older messages are prepended, and for following new ones.
@@ -60,6 +86,7 @@ export function MessageList({ roomName, state, loadingOlder, onLoadOlder, onRetr
       atBottom: el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX,
       count: messageRows.length,
     };
+    reportNewest();
   });
 
   const maybeLoadOlder = useCallback(() => {
@@ -80,6 +107,7 @@ export function MessageList({ roomName, state, loadingOlder, onLoadOlder, onRetr
     snapshot.current = { ...snapshot.current, scrollTop: el.scrollTop, scrollHeight: el.scrollHeight, atBottom };
     if (atBottom && unseen) setUnseen(0);
     maybeLoadOlder();
+    reportNewest();
   };
 
   return (

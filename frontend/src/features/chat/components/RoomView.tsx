@@ -3,7 +3,8 @@ import { useSession } from '../../../lib/app-context';
 import { Link } from '../../../lib/router';
 import { Icon } from '../../../lib/ui';
 import type { Room, UserSummary } from '../../../types/api';
-import { typingText } from '../hooks/chat-state';
+import { typingText, withSelfOnline } from '../hooks/chat-state';
+import { draftKey } from '../hooks/drafts';
 import { useChatRoom } from '../hooks/use-chat-room';
 import { Composer } from './Composer';
 import { ConnectionStatus } from './ConnectionStatus';
@@ -14,14 +15,16 @@ interface Props {
   roomId: number;
   /** The name from the rooms list, shown while the room itself cannot be read. */
   knownName?: string;
-  onActivity?: (roomId: number, at: string) => void;
+  /** Unread messages in the other rooms (a badge on the phone's back button, where the list is hidden). */
+  otherUnread?: number;
   onRoomUpdated?: (room: Room) => void;
+  onMarkedRead?: (roomId: number, messageId: number) => void;
   onLeave?: (roomId: number) => Promise<void>;
 }
 
-export function RoomView({ roomId, knownName, onActivity, onRoomUpdated, onLeave }: Props) {
+export function RoomView({ roomId, knownName, otherUnread = 0, onRoomUpdated, onMarkedRead, onLeave }: Props) {
   const session = useSession();
-  const chat = useChatRoom(roomId, { onActivity, onRoomUpdated });
+  const chat = useChatRoom(roomId, { onRoomUpdated, onMarkedRead });
   const [showMembers, setShowMembers] = useState(false);
   const [leaving, setLeaving] = useState(false);
   const [joining, setJoining] = useState(false);
@@ -91,15 +94,26 @@ export function RoomView({ roomId, knownName, onActivity, onRoomUpdated, onLeave
 
   const room = chat.room;
   const roomName = room?.name ?? '';
+  // You count as online yourself, whatever the last presence frame said.
+  const online = withSelfOnline(chat.state.online, { id: session.user.id, username: session.user.username });
   const members: UserSummary[] = [...(room?.members ?? [])];
-  for (const u of chat.state.online) if (!members.some((m) => m.id === u.id)) members.push(u);
+  for (const u of online) if (!members.some((m) => m.id === u.id)) members.push(u);
   const typing = typingText(chat.state.typing);
 
   return (
     <section className={`room${showMembers ? ' show-members' : ''}`} aria-label={`Room ${roomName}`}>
       <header className="room-header">
-        <Link to="/rooms" className="icon-btn mobile-only" aria-label="Back to rooms">
+        <Link
+          to="/rooms"
+          className="icon-btn mobile-only back-btn"
+          aria-label={otherUnread > 0 ? `Back to rooms, ${otherUnread} unread elsewhere` : 'Back to rooms'}
+        >
           <Icon name="back" />
+          {otherUnread > 0 && (
+            <span className="badge badge--unread back-badge" aria-hidden="true">
+              {otherUnread > 99 ? '99+' : otherUnread}
+            </span>
+          )}
         </Link>
         <div className="room-heading">
           <h1 className="room-title">
@@ -109,7 +123,7 @@ export function RoomView({ roomId, knownName, onActivity, onRoomUpdated, onLeave
             {roomName}
           </h1>
           <p className="room-sub">
-            {members.length} {members.length === 1 ? 'member' : 'members'} · {chat.state.online.length} online
+            {members.length} {members.length === 1 ? 'member' : 'members'} · {online.length} online
           </p>
         </div>
         <ConnectionStatus info={chat.connection} onReconnect={chat.reconnectNow} />
@@ -155,6 +169,8 @@ export function RoomView({ roomId, knownName, onActivity, onRoomUpdated, onLeave
           <MessageList
             roomName={roomName}
             state={chat.state}
+            pending={chat.pending}
+            onNewestOnScreen={chat.newestOnScreen}
             loadingOlder={chat.loadingOlder}
             onLoadOlder={chat.loadOlder}
             onRetry={chat.retry}
@@ -172,7 +188,12 @@ export function RoomView({ roomId, knownName, onActivity, onRoomUpdated, onLeave
               </>
             )}
           </div>
-          <Composer roomName={roomName} onSend={chat.send} onTyping={chat.notifyTyping} />
+          <Composer
+            roomName={roomName}
+            draftKey={draftKey(session.user.id, roomId)}
+            onSend={chat.send}
+            onTyping={chat.notifyTyping}
+          />
         </div>
         {showMembers && (
           <button
@@ -183,7 +204,7 @@ export function RoomView({ roomId, knownName, onActivity, onRoomUpdated, onLeave
           />
         )}
         <MembersPanel
-          online={chat.state.online}
+          online={online}
           members={members}
           selfId={session.user.id}
           live={chat.connection.status === 'connected'}

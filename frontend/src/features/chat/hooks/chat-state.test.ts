@@ -7,8 +7,9 @@ import {
   reconcilePending,
   typingText,
   visibleMessages,
-  type PendingMessage,
+  withSelfOnline,
 } from './chat-state';
+import type { PendingMessage } from './outbox';
 
 const ME = { id: 1, username: 'ada' };
 const BOB = { id: 2, username: 'bob' };
@@ -28,11 +29,13 @@ function msg(id: number, over: Partial<Message> = {}): Message {
 function pending(clientId: string, over: Partial<PendingMessage> = {}): PendingMessage {
   return {
     client_id: clientId,
+    room_id: 7,
     content: `pending ${clientId}`,
     created_at: '2026-11-26T10:05:00.000Z',
     sender: ME,
     status: 'sending',
     error: null,
+    retryAt: null,
     ...over,
   };
 }
@@ -87,39 +90,33 @@ describe('chatReducer', () => {
     expect(s.loaded).toBe(true);
   });
 
-  it('replaces the optimistic message with the echoed one (same client_id), showing it once', () => {
+  it('shows an own message once while both the echo and the outbox entry exist', () => {
     let s = initialChatState(ME.id);
-    s = chatReducer(s, { type: 'send/start', pending: pending('cid1') });
-    expect(visibleMessages(s)).toHaveLength(1);
+    const waiting = [pending('cid1')];
+    expect(visibleMessages(s, waiting).map((v) => v.kind)).toEqual(['pending']);
     s = chatReducer(s, {
       type: 'message/live',
       message: msg(60, { sender: ME, client_id: 'cid1', content: 'pending cid1' }),
       advancesSync: true,
     });
-    const visible = visibleMessages(s);
+    // The outbox has not dropped it yet: the confirmed copy wins.
+    const visible = visibleMessages(s, waiting);
     expect(visible).toHaveLength(1);
     expect(visible[0]!.kind).toBe('confirmed');
-    expect(s.pending).toEqual([]);
   });
 
   it('shows a retried message once when both the REST answer and the live echo arrive', () => {
     let s = initialChatState(ME.id);
-    s = chatReducer(s, { type: 'send/start', pending: pending('cid2') });
-    s = chatReducer(s, { type: 'send/failed', clientId: 'cid2', error: 'offline' });
-    expect(s.pending[0]!.status).toBe('failed');
-    s = chatReducer(s, { type: 'send/retry', clientId: 'cid2' });
-    expect(s.pending[0]!.status).toBe('sending');
     const stored = msg(61, { sender: ME, client_id: 'cid2' });
     s = chatReducer(s, { type: 'message/stored', message: stored });
     s = chatReducer(s, { type: 'message/live', message: stored, advancesSync: true });
-    expect(visibleMessages(s)).toHaveLength(1);
+    expect(visibleMessages(s, [pending('cid2')])).toHaveLength(1);
   });
 
-  it('ignores a second send/start with a client_id already pending', () => {
-    let s = initialChatState(ME.id);
-    s = chatReducer(s, { type: 'send/start', pending: pending('x') });
-    s = chatReducer(s, { type: 'send/start', pending: pending('x') });
-    expect(s.pending).toHaveLength(1);
+  it('lists pending messages after the confirmed ones, in the order written', () => {
+    const s = chatReducer(initialChatState(ME.id), { type: 'page/newest', page: { messages: [msg(1)], has_more: false } });
+    const list = visibleMessages(s, [pending('a', { status: 'queued' }), pending('b', { status: 'queued' })]);
+    expect(list.map((v) => (v.kind === 'confirmed' ? v.message.id : v.message.client_id))).toEqual([1, 'a', 'b']);
   });
 
   it('does not move the sync point for a message stored over REST (it may skip others)', () => {
@@ -146,6 +143,13 @@ describe('chatReducer', () => {
       online: [BOB, ME, BOB, { id: 3, username: 'carol' }],
     });
     expect(s.online.map((u) => u.username)).toEqual(['ada', 'bob', 'carol']);
+  });
+
+  it('always counts yourself as online', () => {
+    expect(withSelfOnline([BOB], ME).map((u) => u.username)).toEqual(['ada', 'bob']);
+    const withMe = [ME, BOB];
+    expect(withSelfOnline(withMe, ME)).toBe(withMe);
+    expect(withSelfOnline([], ME)).toEqual([ME]);
   });
 
   it('shows typing for others only, until it expires or they send', () => {

@@ -1,18 +1,9 @@
 // Pure state logic of an open room: confirmed messages (ordered and unique by
-// id), optimistic ones (keyed by client_id) and the live extras (presence,
-// typing). The React hook only dispatches into this reducer.
+// id) and the live extras (presence, typing). Own messages not yet confirmed
+// live in the outbox (./outbox.ts), which outlives a room switch; the view
+// shows both. The React hook only dispatches into this reducer.
 import type { Id, Message, MessagePage, UserSummary } from '../../../types/api';
-
-export type SendStatus = 'sending' | 'failed';
-
-export interface PendingMessage {
-  client_id: string;
-  content: string;
-  created_at: string;
-  sender: UserSummary;
-  status: SendStatus;
-  error: string | null;
-}
+import type { PendingMessage } from './outbox';
 
 export interface TypingEntry {
   user: UserSummary;
@@ -23,8 +14,6 @@ export interface ChatState {
   selfId: Id;
   /** Confirmed messages, ascending by id, no duplicate ids. */
   messages: Message[];
-  /** Own messages not yet confirmed by the server, in the order they were written. */
-  pending: PendingMessage[];
   /** Whether older history exists before messages[0]. */
   hasMoreOlder: boolean;
   /** Whether the first page (REST or sync) has arrived. */
@@ -45,10 +34,6 @@ export type ChatAction =
   | { type: 'page/after'; page: MessagePage }
   | { type: 'message/live'; message: Message; advancesSync: boolean }
   | { type: 'message/stored'; message: Message }
-  | { type: 'send/start'; pending: PendingMessage }
-  | { type: 'send/failed'; clientId: string; error: string }
-  | { type: 'send/retry'; clientId: string }
-  | { type: 'send/discard'; clientId: string }
   | { type: 'presence'; online: UserSummary[] }
   | { type: 'typing'; user: UserSummary; until: number }
   | { type: 'typing/expire'; now: number };
@@ -57,7 +42,6 @@ export function initialChatState(selfId: Id): ChatState {
   return {
     selfId,
     messages: [],
-    pending: [],
     hasMoreOlder: false,
     loaded: false,
     syncedUpTo: null,
@@ -78,7 +62,7 @@ export function mergeMessages(existing: readonly Message[], incoming: readonly M
   return [...byId.values()].sort((a, b) => a.id - b.id);
 }
 
-/** Drop optimistic messages that the server has confirmed (same sender, same client_id). */
+/** Own messages still waiting, minus those the server has confirmed (same sender, same client_id). */
 export function reconcilePending(
   pending: readonly PendingMessage[],
   confirmed: readonly Message[],
@@ -108,10 +92,9 @@ function advance(current: Id | null, messages: readonly Message[]): Id | null {
 
 function withMessages(state: ChatState, incoming: readonly Message[]): ChatState {
   const messages = mergeMessages(state.messages, incoming);
-  const pending = reconcilePending(state.pending, incoming, state.selfId);
   const senders = new Set(incoming.map((m) => m.sender.id));
   const typing = state.typing.filter((t) => !senders.has(t.user.id));
-  return { ...state, messages, pending, typing: typing.length === state.typing.length ? state.typing : typing };
+  return { ...state, messages, typing: typing.length === state.typing.length ? state.typing : typing };
 }
 
 export function chatReducer(state: ChatState, action: ChatAction): ChatState {
@@ -142,26 +125,6 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     }
     case 'message/stored':
       return withMessages(state, [action.message]);
-    case 'send/start': {
-      if (state.pending.some((p) => p.client_id === action.pending.client_id)) return state;
-      return { ...state, pending: [...state.pending, action.pending] };
-    }
-    case 'send/failed':
-      return {
-        ...state,
-        pending: state.pending.map((p) =>
-          p.client_id === action.clientId ? { ...p, status: 'failed', error: action.error } : p,
-        ),
-      };
-    case 'send/retry':
-      return {
-        ...state,
-        pending: state.pending.map((p) =>
-          p.client_id === action.clientId ? { ...p, status: 'sending', error: null } : p,
-        ),
-      };
-    case 'send/discard':
-      return { ...state, pending: state.pending.filter((p) => p.client_id !== action.clientId) };
     case 'presence': {
       const seen = new Set<Id>();
       const online: UserSummary[] = [];
@@ -192,10 +155,22 @@ export type TimelineMessage =
   | { kind: 'confirmed'; message: Message }
   | { kind: 'pending'; message: PendingMessage };
 
-export function visibleMessages(state: ChatState): TimelineMessage[] {
+export function visibleMessages(state: ChatState, pending: readonly PendingMessage[] = []): TimelineMessage[] {
   const out: TimelineMessage[] = state.messages.map((message) => ({ kind: 'confirmed', message }));
-  for (const p of state.pending) out.push({ kind: 'pending', message: p });
+  // The echo and the outbox's own bookkeeping may land in either order: never show both.
+  for (const p of reconcilePending(pending, state.messages, state.selfId)) out.push({ kind: 'pending', message: p });
   return out;
+}
+
+/** The online list with yourself in it: you are online whenever you are looking. */
+export function withSelfOnline(online: readonly UserSummary[], self: UserSummary): UserSummary[] {
+  if (online.some((u) => u.id === self.id)) return online as UserSummary[];
+  return [...online, self].sort((a, b) => a.username.localeCompare(b.username));
+}
+
+/** The newest confirmed message, the one whose being on screen marks the room read. */
+export function newestMessage(state: ChatState): Message | null {
+  return state.messages[state.messages.length - 1] ?? null;
 }
 
 /** "Ada is typing…", "Ada and Bob are typing…", "Several people are typing…". */

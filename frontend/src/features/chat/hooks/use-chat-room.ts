@@ -1,20 +1,22 @@
-// Everything live about one open room: its details, the message list, the
-// socket (via lib/ws-client), presence, typing and sending with optimistic
-// display. UI components read the returned state and call its actions.
+// Everything live about the open room: its details, the message list, presence,
+// typing and the read marker. It rides the tab's one user connection
+// (lib/realtime): on mount and on every reconnect it sends a `sync` for this
+// room, and it hears only the frames that name this room. Own messages go
+// through the app-wide outbox (./outbox.ts), so a room switch loses none.
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import { roomSocketUrl } from '../../../config/runtime-config';
 import { isApiError } from '../../../lib/api-client';
 import { useApp, useSession } from '../../../lib/app-context';
-import { newClientId } from '../../../lib/ids';
-import { WsClient, type StatusInfo } from '../../../lib/ws-client';
-import type { Message, Room, ServerFrame } from '../../../types/api';
-import { getRoom, joinRoom, listMessages, postMessage } from '../api/chat-api';
+import { useConnectionStatus, useRealtime } from '../../../lib/realtime-context';
+import type { FrameContext, StatusInfo } from '../../../lib/ws-client';
+import type { Id, Message, Room, ServerFrame } from '../../../types/api';
+import { normalizeRoom } from '../../../types/api';
+import { getRoom, joinRoom, listMessages, markRead } from '../api/chat-api';
 import { chatReducer, initialChatState, type ChatAction, type ChatState } from './chat-state';
+import type { PendingMessage } from './outbox';
+import { useOutbox, usePendingMessages } from './use-outbox';
 
 const TYPING_SHOW_MS = 5_000;
 const TYPING_SEND_EVERY_MS = 3_000;
-/** A message sent over the socket without an echo by then is marked failed (Retry is safe). */
-const ECHO_TIMEOUT_MS = 15_000;
 
 export type RoomAccess = 'loading' | 'member' | 'not-member' | 'not-found' | 'error';
 
@@ -38,11 +40,25 @@ function createStore(selfId: number) {
   };
 }
 
+/** Shared fields from a `room` frame; the per-caller ones (membership, marker, counts) stay ours. */
+function mergeShared(mine: Room | null, theirs: Room): Room {
+  const incoming = normalizeRoom(theirs);
+  if (!mine) return incoming;
+  return {
+    ...mine,
+    name: incoming.name,
+    members: incoming.members,
+    member_count: incoming.member_count,
+    last_message_at: incoming.last_message_at ?? mine.last_message_at,
+  };
+}
+
 export interface ChatRoom {
   room: Room | null;
   access: RoomAccess;
   accessError: string | null;
   state: ChatState;
+  pending: readonly PendingMessage[];
   connection: StatusInfo;
   /** An error frame or REST failure not tied to one message. */
   notice: string | null;
@@ -55,18 +71,25 @@ export interface ChatRoom {
   notifyTyping: () => void;
   join: () => Promise<void>;
   reconnectNow: () => void;
+  /** The message list reports the newest message while it is on screen (null when scrolled away). */
+  newestOnScreen: (messageId: Id | null) => void;
 }
 
 export function useChatRoom(
   roomId: number,
   callbacks: {
-    onActivity?: (roomId: number, at: string) => void;
-    /** A fresher copy of the room (opened, joined, someone new came online). */
+    /** A fresher copy of the room (opened, joined, its member list changed). */
     onRoomUpdated?: (room: Room) => void;
+    /** The room was marked read up to this message. */
+    onMarkedRead?: (roomId: number, messageId: number) => void;
   } = {},
 ): ChatRoom {
-  const { api, config } = useApp();
+  const { api } = useApp();
   const session = useSession();
+  const hub = useRealtime();
+  const outbox = useOutbox();
+  const connection = useConnectionStatus();
+  const pending = usePendingMessages(roomId);
   const selfId = session.user.id;
   const store = useMemo(() => createStore(selfId), [selfId, roomId]);
   const state = useSyncExternalStore(store.subscribe, store.get, store.get);
@@ -74,20 +97,21 @@ export function useChatRoom(
   const [room, setRoom] = useState<Room | null>(null);
   const [access, setAccess] = useState<RoomAccess>('loading');
   const [accessError, setAccessError] = useState<string | null>(null);
-  const [connection, setConnection] = useState<StatusInfo>({ status: 'connecting', attempt: 0, nextRetryAt: null });
   const [notice, setNotice] = useState<string | null>(null);
   const [loadingOlder, setLoadingOlder] = useState(false);
   const [reloadKey, setReloadKey] = useState(0);
 
-  const clientRef = useRef<WsClient | null>(null);
   const caughtUp = useRef(false);
-  const connectedRef = useRef(false);
   const lastTypingSent = useRef(0);
-  const echoTimers = useRef(new Map<string, number>());
-  const roomRef = useRef<Room | null>(null);
-  roomRef.current = room;
+  /** Highest id we told the server we read (or it knows we did: our own messages). */
+  const lastMarked = useRef<Id | null>(null);
+  const onScreen = useRef<Id | null>(null);
   const callbacksRef = useRef(callbacks);
   callbacksRef.current = callbacks;
+
+  const noteRead = (id: Id | null) => {
+    if (id !== null && (lastMarked.current === null || id > lastMarked.current)) lastMarked.current = id;
+  };
 
   // ---- room details and access --------------------------------------------
   useEffect(() => {
@@ -95,10 +119,13 @@ export function useChatRoom(
     setRoom(null);
     setAccess('loading');
     setAccessError(null);
+    lastMarked.current = null;
     getRoom(api, roomId)
-      .then((r) => {
+      .then((raw) => {
         if (cancelled) return;
+        const r = normalizeRoom(raw);
         setRoom(r);
+        noteRead(r.last_read_id);
         setAccess(r.is_member ? 'member' : 'not-member');
         callbacksRef.current.onRoomUpdated?.(r);
       })
@@ -116,183 +143,137 @@ export function useChatRoom(
     };
   }, [api, roomId, reloadKey]);
 
-  // ---- sending ---------------------------------------------------------------
-  const clearEchoTimer = useCallback((clientId: string) => {
-    const t = echoTimers.current.get(clientId);
-    if (t !== undefined) {
-      window.clearTimeout(t);
-      echoTimers.current.delete(clientId);
-    }
-  }, []);
-
-  const deliver = useCallback(
-    (clientId: string, content: string) => {
-      const client = clientRef.current;
-      clearEchoTimer(clientId);
-      if (client && client.isOpen && client.send({ action: 'sendMessage', content, client_id: clientId })) {
-        echoTimers.current.set(
-          clientId,
-          window.setTimeout(() => {
-            echoTimers.current.delete(clientId);
-            const p = store.get().pending.find((x) => x.client_id === clientId);
-            if (p && p.status === 'sending') {
-              store.dispatch({ type: 'send/failed', clientId, error: 'Not confirmed by the server.' });
-            }
-          }, ECHO_TIMEOUT_MS),
-        );
-        return;
-      }
-      // No live socket: REST stores it and pushes it to everyone else's sockets.
-      postMessage(api, roomId, { content, client_id: clientId })
-        .then((message) => {
-          store.dispatch({ type: 'message/stored', message });
-          callbacksRef.current.onActivity?.(roomId, message.created_at);
-        })
-        .catch((err: unknown) => {
-          store.dispatch({
-            type: 'send/failed',
-            clientId,
-            error: isApiError(err) ? err.message : 'Could not send.',
-          });
-        });
-    },
-    [api, roomId, store, clearEchoTimer],
+  // Membership and details change live (other tabs join or leave, others come and go).
+  useEffect(
+    () =>
+      hub.onRoomFrame(roomId, (frame) => {
+        if (frame.type !== 'room') return;
+        if (frame.event === 'left') {
+          setRoom((r) => (r ? { ...mergeShared(r, frame.room), is_member: false } : r));
+          setAccess((a) => (a === 'member' ? 'not-member' : a));
+        } else if (frame.event === 'joined') {
+          setRoom(normalizeRoom({ ...frame.room, is_member: true }));
+          setAccess((a) => (a === 'not-member' ? 'member' : a));
+        } else {
+          setRoom((r) => mergeShared(r, frame.room));
+        }
+      }),
+    [hub, roomId],
   );
 
-  /** After a reconnect has caught up, resend what never got its echo (same client_id: no duplicates). */
-  const resendInFlight = useCallback(() => {
-    for (const p of store.get().pending) {
-      if (p.status === 'sending') deliver(p.client_id, p.content);
-    }
-  }, [store, deliver]);
+  // ---- read marker -----------------------------------------------------------
+  const markReadNow = useCallback(() => {
+    const id = onScreen.current;
+    if (id === null || document.visibilityState !== 'visible') return;
+    if (lastMarked.current !== null && id <= lastMarked.current) return;
+    const previous = lastMarked.current;
+    lastMarked.current = id;
+    callbacksRef.current.onMarkedRead?.(roomId, id);
+    if (hub.send({ action: 'read', room_id: roomId, message_id: id })) return;
+    markRead(api, roomId, id).catch(() => {
+      // Try again the next time it is on screen.
+      if (lastMarked.current === id) lastMarked.current = previous;
+    });
+  }, [api, hub, roomId]);
 
-  // ---- the socket --------------------------------------------------------------
+  const newestOnScreen = useCallback(
+    (messageId: Id | null) => {
+      onScreen.current = messageId;
+      markReadNow();
+    },
+    [markReadNow],
+  );
+
+  useEffect(() => {
+    const onVisible = () => markReadNow();
+    document.addEventListener('visibilitychange', onVisible);
+    return () => document.removeEventListener('visibilitychange', onVisible);
+  }, [markReadNow]);
+
+  // ---- the live room -----------------------------------------------------------
   useEffect(() => {
     if (access !== 'member') return;
     let cancelled = false;
     caughtUp.current = false;
 
-    // A first page over REST: fast, and works even if the socket cannot connect.
-    listMessages(api, roomId)
-      .then((page) => {
-        if (!cancelled) store.dispatch({ type: 'page/newest', page });
-      })
-      .catch(() => {
-        // The socket's sync fills the list; a 401 is handled globally.
-      });
+    const syncNow = () => {
+      caughtUp.current = false;
+      hub.sync(roomId, store.get().syncedUpTo);
+    };
 
-    const onFrame = (frame: ServerFrame, ctx: { syncAfter: number | null }) => {
+    const onFrame = (frame: ServerFrame, ctx: FrameContext) => {
       switch (frame.type) {
         case 'history': {
           const page = { messages: frame.messages, has_more: frame.has_more };
-          if (ctx.syncAfter === null) {
-            store.dispatch({ type: 'page/newest', page });
-          } else {
-            store.dispatch({ type: 'page/after', page });
-          }
-          const last = frame.messages[frame.messages.length - 1];
-          if (last) callbacksRef.current.onActivity?.(roomId, last.created_at);
-          if (ctx.syncAfter !== null && frame.has_more) {
-            client.sync(); // more was missed than one page: keep catching up
-          } else {
-            caughtUp.current = true;
-            resendInFlight();
-          }
+          store.dispatch({ type: ctx.sync?.after === null ? 'page/newest' : 'page/after', page });
           break;
         }
+        case 'presence':
+          store.dispatch({ type: 'presence', online: frame.online });
+          if (ctx.syncDone) {
+            if (ctx.syncDone.after !== null && ctx.syncDone.hasMore) {
+              hub.sync(roomId, store.get().syncedUpTo); // more was missed than one page: keep catching up
+            } else {
+              caughtUp.current = true;
+            }
+          }
+          break;
         case 'message': {
           const message: Message = frame.message;
-          if (message.room_id !== roomId) break;
-          if (message.client_id) clearEchoTimer(message.client_id);
           store.dispatch({ type: 'message/live', message, advancesSync: caughtUp.current });
-          callbacksRef.current.onActivity?.(roomId, message.created_at);
-          break;
-        }
-        case 'presence': {
-          store.dispatch({ type: 'presence', online: frame.online });
-          // Someone we do not know as a member came online: they just joined, refresh the room.
-          const known = roomRef.current?.members ?? [];
-          if (frame.online.some((u) => !known.some((m) => m.id === u.id))) {
-            getRoom(api, roomId)
-              .then((r) => {
-                if (cancelled) return;
-                setRoom(r);
-                callbacksRef.current.onRoomUpdated?.(r);
-              })
-              .catch(() => {});
-          }
+          if (message.sender.id === selfId) noteRead(message.id); // posting moves our own marker
           break;
         }
         case 'typing':
           store.dispatch({ type: 'typing', user: frame.user, until: Date.now() + TYPING_SHOW_MS });
           break;
-        case 'error': {
-          if (frame.client_id) {
-            clearEchoTimer(frame.client_id);
-            store.dispatch({ type: 'send/failed', clientId: frame.client_id, error: frame.message });
-          } else {
-            setNotice(frame.message);
-          }
+        case 'room':
+          // Someone joined or left: their presence is not pushed to us, so ask (a sync answers with presence).
+          if (frame.event === 'updated' && hub.isOpen) hub.sync(roomId, store.get().syncedUpTo);
           break;
-        }
-        case 'pong':
+        case 'error':
+          if (frame.client_id) break; // the outbox's business
+          if (frame.code === 'forbidden') setAccess('not-member');
+          else if (frame.code === 'not_found') setAccess('not-found');
+          else setNotice(frame.message);
+          break;
+        default:
           break;
       }
     };
 
-    const client = new WsClient({
-      url: () => roomSocketUrl(config.wsUrl, session.token, roomId),
-      getLastSeenId: () => store.get().syncedUpTo,
-      onFrame,
-      onStatus: (info) => {
-        const wasConnected = connectedRef.current;
-        connectedRef.current = info.status === 'connected';
-        if (info.status !== 'connected') caughtUp.current = false;
-        if (cancelled) return;
-        setConnection(info);
-        // The socket dropped with messages still waiting for their echo: hand
-        // them to REST now (same client_id, so one that did arrive is not stored twice).
-        if (wasConnected && info.status !== 'connected') resendInFlight();
-      },
-      onConnectFailure: (attempt) => {
-        // A refused upgrade does not say why: ask REST (a 401 signs out via the API client).
-        if (attempt === 1 || attempt % 3 === 0) {
-          getRoom(api, roomId)
-            .then((r) => {
-              if (!r.is_member && !cancelled) {
-                client.stop();
-                setAccess('not-member');
-              }
-            })
-            .catch((err: unknown) => {
-              if (cancelled) return;
-              if (isApiError(err) && (err.status === 403 || err.status === 404)) {
-                client.stop();
-                setAccess(err.status === 403 ? 'not-member' : 'not-found');
-              }
-            });
-        }
-      },
+    const offFrame = hub.onRoomFrame(roomId, onFrame);
+    const offOpen = hub.onOpen(syncNow);
+    const offLost = hub.onLost(() => {
+      caughtUp.current = false;
     });
-    clientRef.current = client;
-    client.start();
+    const offStored = outbox.onStored((message) => {
+      if (message.room_id !== roomId) return;
+      store.dispatch({ type: 'message/stored', message });
+      noteRead(message.id);
+    });
 
-    // Coming back to a tab whose socket is waiting out a backoff: try at once.
-    const onVisible = () => {
-      if (document.visibilityState === 'visible') client.reconnectNow();
-    };
-    document.addEventListener('visibilitychange', onVisible);
+    if (hub.isOpen) {
+      syncNow(); // the connection is up (a room switch): its answer is the first page
+    } else {
+      // Not connected yet: a first page over REST, the sync on open fills in the rest.
+      listMessages(api, roomId)
+        .then((page) => {
+          if (!cancelled) store.dispatch({ type: 'page/newest', page });
+        })
+        .catch(() => {
+          // The socket's sync fills the list; a 401 is handled globally.
+        });
+    }
 
-    const timers = echoTimers.current;
     return () => {
       cancelled = true;
-      document.removeEventListener('visibilitychange', onVisible);
-      client.stop();
-      if (clientRef.current === client) clientRef.current = null;
-      for (const t of timers.values()) window.clearTimeout(t);
-      timers.clear();
+      offFrame();
+      offOpen();
+      offLost();
+      offStored();
     };
-  }, [access, api, config.wsUrl, roomId, session.token, store, resendInFlight, clearEchoTimer]);
+  }, [access, api, hub, outbox, roomId, selfId, store]);
 
   // ---- typing expiry -----------------------------------------------------------
   const typingCount = state.typing.length;
@@ -305,47 +286,20 @@ export function useChatRoom(
   // ---- actions -------------------------------------------------------------------
   const send = useCallback(
     (content: string) => {
-      const clientId = newClientId();
-      store.dispatch({
-        type: 'send/start',
-        pending: {
-          client_id: clientId,
-          content,
-          created_at: new Date().toISOString(),
-          sender: { id: session.user.id, username: session.user.username },
-          status: 'sending',
-          error: null,
-        },
-      });
+      outbox.add(roomId, content);
       lastTypingSent.current = 0;
-      deliver(clientId, content);
     },
-    [store, session.user.id, session.user.username, deliver],
+    [outbox, roomId],
   );
 
-  const retry = useCallback(
-    (clientId: string) => {
-      const p = store.get().pending.find((x) => x.client_id === clientId);
-      if (!p) return;
-      store.dispatch({ type: 'send/retry', clientId });
-      deliver(clientId, p.content);
-    },
-    [store, deliver],
-  );
-
-  const discard = useCallback(
-    (clientId: string) => {
-      clearEchoTimer(clientId);
-      store.dispatch({ type: 'send/discard', clientId });
-    },
-    [store, clearEchoTimer],
-  );
+  const retry = useCallback((clientId: string) => outbox.retry(clientId), [outbox]);
+  const discard = useCallback((clientId: string) => outbox.discard(clientId), [outbox]);
 
   const notifyTyping = useCallback(() => {
     const now = Date.now();
     if (now - lastTypingSent.current < TYPING_SEND_EVERY_MS) return;
-    if (clientRef.current?.send({ action: 'typing' })) lastTypingSent.current = now;
-  }, []);
+    if (hub.send({ action: 'typing', room_id: roomId })) lastTypingSent.current = now;
+  }, [hub, roomId]);
 
   const loadOlder = useCallback(async () => {
     const s = store.get();
@@ -364,8 +318,9 @@ export function useChatRoom(
 
   const join = useCallback(async () => {
     try {
-      const r = await joinRoom(api, roomId);
+      const r = normalizeRoom(await joinRoom(api, roomId));
       setRoom(r);
+      noteRead(r.last_read_id);
       callbacksRef.current.onRoomUpdated?.(r);
       setAccess('member');
     } catch (err) {
@@ -375,7 +330,7 @@ export function useChatRoom(
     }
   }, [api, roomId]);
 
-  const reconnectNow = useCallback(() => clientRef.current?.reconnectNow(), []);
+  const reconnectNow = useCallback(() => hub.reconnectNow(), [hub]);
   const dismissNotice = useCallback(() => setNotice(null), []);
 
   return {
@@ -383,6 +338,7 @@ export function useChatRoom(
     access,
     accessError,
     state,
+    pending,
     connection,
     notice,
     dismissNotice,
@@ -394,5 +350,6 @@ export function useChatRoom(
     notifyTyping,
     join,
     reconnectNow,
+    newestOnScreen,
   };
 }

@@ -4,6 +4,7 @@ import { Link, navigate } from '../../../lib/router';
 import { relativeTime } from '../../../lib/time';
 import { Icon } from '../../../lib/ui';
 import type { Room } from '../../../types/api';
+import { badgeText } from '../hooks/rooms-state';
 import type { RoomsState } from '../hooks/use-rooms';
 
 interface Props {
@@ -75,6 +76,10 @@ function RoomRow({ room, active, state }: { room: Room; active: boolean; state: 
   const [error, setError] = useState<string | null>(null);
   const activity = room.last_message_at ? relativeTime(room.last_message_at) : 'no messages yet';
   const members = `${room.member_count} ${room.member_count === 1 ? 'member' : 'members'}`;
+  const unread = room.is_member ? room.unread_count : 0;
+  const mentions = room.is_member ? room.mention_count : 0;
+  const unreadText = unread > 0 ? `, ${unread} unread ${unread === 1 ? 'message' : 'messages'}` : '';
+  const mentionText = mentions > 0 ? `, ${mentions} ${mentions === 1 ? 'mention' : 'mentions'}` : '';
 
   async function run(action: () => Promise<unknown>) {
     setBusy(true);
@@ -89,12 +94,17 @@ function RoomRow({ room, active, state }: { room: Room; active: boolean; state: 
   }
 
   return (
-    <li className={`room-row${active ? ' is-active' : ''}${room.is_member ? ' is-member' : ''}`}>
+    <li
+      className={`room-row${active ? ' is-active' : ''}${room.is_member ? ' is-member' : ''}${unread > 0 ? ' has-unread' : ''}`}
+      data-room-id={room.id}
+      data-unread={unread}
+      data-mentions={mentions}
+    >
       <Link
         to={`/rooms/${room.id}`}
         className="room-link"
         aria-current={active ? 'page' : undefined}
-        aria-label={`${room.name}, ${members}, last activity ${activity}${room.is_member ? ', joined' : ''}`}
+        aria-label={`${room.name}, ${members}, last activity ${activity}${room.is_member ? ', joined' : ''}${unreadText}${mentionText}`}
       >
         <span className="room-icon" aria-hidden="true">
           <Icon name="hash" width={16} height={16} />
@@ -105,6 +115,20 @@ function RoomRow({ room, active, state }: { room: Room; active: boolean; state: 
             {members} · {activity}
           </span>
         </span>
+        {(mentions > 0 || unread > 0) && (
+          <span className="room-badges" aria-hidden="true">
+            {mentions > 0 && (
+              <span className="badge badge--mention" title={`${mentions} ${mentions === 1 ? 'mention' : 'mentions'}`}>
+                @{badgeText(mentions)}
+              </span>
+            )}
+            {unread > 0 && (
+              <span className="badge badge--unread" title={`${unread} unread`}>
+                {badgeText(unread)}
+              </span>
+            )}
+          </span>
+        )}
       </Link>
       {room.is_member ? (
         <button

@@ -1,16 +1,15 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+// The room list, kept live: loaded over REST (at start, on every reconnect of
+// the user connection, on focus and every 30 s while visible) and updated from
+// the connection's `room`, `read` and `message` frames without a reload.
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { useApp } from '../../../lib/app-context';
 import { isApiError } from '../../../lib/api-client';
-import type { Room } from '../../../types/api';
+import { useRealtime } from '../../../lib/realtime-context';
+import type { Id, Message, Room } from '../../../types/api';
 import { createRoom, joinRoom, leaveRoom, listRooms } from '../api/rooms-api';
+import { countsAsUnread, emptyRooms, roomsReducer } from './rooms-state';
 
 const REFRESH_MS = 30_000;
-
-function sortRooms(rooms: Room[]): Room[] {
-  // Newest activity first (the API's order), rooms without messages by creation.
-  const key = (r: Room) => r.last_message_at ?? r.created_at;
-  return [...rooms].sort((a, b) => (key(a) < key(b) ? 1 : key(a) > key(b) ? -1 : b.id - a.id));
-}
 
 export interface RoomsState {
   rooms: Room[];
@@ -20,24 +19,29 @@ export interface RoomsState {
   create: (name: string) => Promise<Room>;
   join: (roomId: number) => Promise<Room>;
   leave: (roomId: number) => Promise<void>;
-  /** Update a room's last activity from a live message, without a round trip. */
-  touch: (roomId: number, at: string) => void;
-  /** Replace one room with a fresher copy (after joining from the room view, …). */
+  /** Replace one room with a fresher copy (after opening or joining it from the room view, …). */
   upsert: (room: Room) => void;
+  /** The open room was read up to this message (its counts drop to 0 at once). */
+  markedRead: (roomId: number, messageId: number) => void;
+  /** A message that did not come over the connection (our own, stored over REST). */
+  noteMessage: (message: Message) => void;
 }
 
-export function useRooms(): RoomsState {
+export function useRooms({ selfId, viewedRoomId }: { selfId: Id; viewedRoomId: Id | null }): RoomsState {
   const { api } = useApp();
-  const [rooms, setRooms] = useState<Room[]>([]);
+  const hub = useRealtime();
+  const [data, dispatch] = useReducer(roomsReducer, emptyRooms);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
   const alive = useRef(true);
+  const viewed = useRef(viewedRoomId);
+  viewed.current = viewedRoomId;
 
   const refresh = useCallback(async () => {
     try {
       const list = await listRooms(api);
       if (!alive.current) return;
-      setRooms(sortRooms(list));
+      dispatch({ type: 'loaded', rooms: list });
       setError(null);
     } catch (err) {
       if (alive.current) setError(isApiError(err) ? err.message : 'Could not load rooms.');
@@ -61,43 +65,73 @@ export function useRooms(): RoomsState {
     };
   }, [refresh]);
 
-  const upsert = useCallback((room: Room) => {
-    setRooms((list) => sortRooms([...list.filter((r) => r.id !== room.id), room]));
-  }, []);
+  const noteMessage = useCallback(
+    (message: Message) => {
+      const visible = document.visibilityState === 'visible';
+      const countUnread = countsAsUnread(message, { selfId, viewedRoomId: viewed.current, visible });
+      dispatch({ type: 'message', message, selfId, countUnread });
+    },
+    [selfId],
+  );
+
+  // Live: the user connection carries every room's frames.
+  useEffect(() => {
+    // Every (re)open: what arrived while no socket was up (also between the first
+    // load and the first open) reaches the rooms we are not viewing as list counts.
+    const offOpen = hub.onOpen(() => void refresh());
+    const offFrame = hub.onFrame((frame) => {
+      switch (frame.type) {
+        case 'room':
+          dispatch({ type: 'event', event: frame.event, room: frame.room, selfId });
+          break;
+        case 'read':
+          dispatch({ type: 'read', read: frame });
+          break;
+        case 'message':
+          noteMessage(frame.message);
+          break;
+        default:
+          break;
+      }
+    });
+    return () => {
+      offOpen();
+      offFrame();
+    };
+  }, [hub, selfId, refresh, noteMessage]);
+
+  const upsert = useCallback((room: Room) => dispatch({ type: 'upsert', room }), []);
 
   const create = useCallback(
     async (name: string) => {
       const room = await createRoom(api, name);
-      upsert(room);
+      dispatch({ type: 'upsert', room });
       return room;
     },
-    [api, upsert],
+    [api],
   );
 
   const join = useCallback(
     async (roomId: number) => {
       const room = await joinRoom(api, roomId);
-      upsert(room);
+      dispatch({ type: 'upsert', room });
       return room;
     },
-    [api, upsert],
+    [api],
   );
 
   const leave = useCallback(
     async (roomId: number) => {
       await leaveRoom(api, roomId);
-      await refresh();
+      dispatch({ type: 'left', roomId, selfId });
     },
-    [api, refresh],
+    [api, selfId],
   );
 
-  const touch = useCallback((roomId: number, at: string) => {
-    setRooms((list) => {
-      const room = list.find((r) => r.id === roomId);
-      if (!room || (room.last_message_at && room.last_message_at >= at)) return list;
-      return sortRooms(list.map((r) => (r.id === roomId ? { ...r, last_message_at: at } : r)));
-    });
-  }, []);
+  const markedRead = useCallback(
+    (roomId: number, messageId: number) => dispatch({ type: 'marked-read', roomId, messageId }),
+    [],
+  );
 
-  return { rooms, loading, error, refresh, create, join, leave, touch, upsert };
+  return { rooms: data.rooms, loading, error, refresh, create, join, leave, upsert, markedRead, noteMessage };
 }
