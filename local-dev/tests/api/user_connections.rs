@@ -486,6 +486,8 @@ async fn membership_changes_reach_every_open_client(backend: Backend) {
         [&json!("general"), &json!(false)]
     );
 
+    // Alice views the room: Bob, online, joining it shows up in its presence too.
+    alice_ws.sync_room(room, None).await;
     app.join(&bob, room).await;
     let joined = next_in(&mut bob_ws, "room", room).await;
     assert_eq!(
@@ -499,6 +501,9 @@ async fn membership_changes_reach_every_open_client(backend: Backend) {
             [&json!("updated"), &json!(2)]
         );
     }
+    let arrived = next_in(&mut alice_ws, "presence", room).await;
+    assert_eq!(arrived["joined"], json!({"id": bob.id, "username": "bob"}));
+    assert_eq!(arrived["online"].as_array().unwrap().len(), 2);
     // Joining twice announces nothing.
     app.join(&bob, room).await;
     assert!(of_type(&alice_ws.drain(QUIET).await, "room").is_empty());
@@ -518,4 +523,6 @@ async fn membership_changes_reach_every_open_client(backend: Backend) {
         updated["room"]["members"],
         json!([{"id": alice.id, "username": "alice"}])
     );
+    let departed = next_in(&mut alice_ws, "presence", room).await;
+    assert_eq!(departed["left"], json!({"id": bob.id, "username": "bob"}));
 }
