@@ -228,29 +228,94 @@ impl PageLimit {
     }
 }
 
-/// Which page of a room's history: the newest, the one before an id, or the one after it.
+/// Which page of a room's history: the newest, the one before an id, the one after it, the
+/// changes after a seq, or the page around a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PageCursor {
     Newest,
     Before(MessageId),
     After(MessageId),
+    /// The current state of every message changed after this seq, in seq order.
+    Since(i64),
+    /// That message with up to `limit / 2` before it and the rest after.
+    Around(MessageId),
+}
+
+/// The query parameters that choose a page; at most one may be given.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CursorParams {
+    pub before: Option<i64>,
+    pub after: Option<i64>,
+    pub since: Option<i64>,
+    pub around: Option<i64>,
 }
 
 impl PageCursor {
     pub fn parse(before: Option<i64>, after: Option<i64>) -> Result<Self> {
-        match (before, after) {
-            (Some(_), Some(_)) => Err(Error::validation("before", "cannot be combined with after")),
-            (Some(b), None) if b < 1 => {
+        PageCursor::parse_params(CursorParams {
+            before,
+            after,
+            ..CursorParams::default()
+        })
+    }
+
+    pub fn parse_params(p: CursorParams) -> Result<Self> {
+        let given = [
+            ("before", p.before),
+            ("after", p.after),
+            ("since", p.since),
+            ("around", p.around),
+        ];
+        let mut chosen = given.iter().filter(|(_, v)| v.is_some());
+        let Some(&(name, Some(value))) = chosen.next() else {
+            return Ok(PageCursor::Newest);
+        };
+        if let Some((other, _)) = chosen.next() {
+            return Err(Error::validation(
+                name,
+                format!("cannot be combined with {other}"),
+            ));
+        }
+        match name {
+            "before" if value < 1 => {
                 Err(Error::validation("before", "must be a positive message id"))
             }
-            (None, Some(a)) if a < 0 => Err(Error::validation(
+            "around" if value < 1 => {
+                Err(Error::validation("around", "must be a positive message id"))
+            }
+            "after" if value < 0 => Err(Error::validation(
                 "after",
                 "must be a message id (0 or more)",
             )),
-            (Some(b), None) => Ok(PageCursor::Before(MessageId(b))),
-            (None, Some(a)) => Ok(PageCursor::After(MessageId(a))),
-            (None, None) => Ok(PageCursor::Newest),
+            "since" if value < 0 => Err(Error::validation("since", "must be a seq (0 or more)")),
+            "before" => Ok(PageCursor::Before(MessageId(value))),
+            "after" => Ok(PageCursor::After(MessageId(value))),
+            "since" => Ok(PageCursor::Since(value)),
+            _ => Ok(PageCursor::Around(MessageId(value))),
         }
+    }
+}
+
+/// A reaction: 1–32 bytes of UTF-8 with no whitespace or control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Emoji(String);
+
+impl Emoji {
+    pub fn parse(raw: &str) -> Result<Self> {
+        if raw.is_empty() || raw.len() > 32 {
+            return Err(Error::validation("emoji", "must be 1–32 bytes of UTF-8"));
+        }
+        if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(Error::validation(
+                "emoji",
+                "must not contain whitespace or control characters",
+            ));
+        }
+        Ok(Emoji(raw.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -281,6 +346,10 @@ pub struct Room {
     pub members: Vec<UserSummary>,
     pub is_member: bool,
     pub last_message_at: Option<Timestamp>,
+    /// The seq of the room's latest change (see `Message::seq`).
+    pub last_seq: i64,
+    /// Who may delete any message of the room (its creator for now).
+    pub owner_id: Option<UserId>,
     /// The caller's read marker: the newest message they have seen (null for non-members).
     pub last_read_id: Option<MessageId>,
     /// Messages by others after the marker.
@@ -303,15 +372,48 @@ pub struct Message {
     pub id: MessageId,
     pub room_id: RoomId,
     pub sender: UserSummary,
+    /// `""` once deleted.
     pub content: String,
     pub created_at: Timestamp,
     pub client_id: Option<String>,
+    /// The room seq of this message's latest change.
+    pub seq: i64,
+    pub edited_at: Option<Timestamp>,
+    /// A tombstone: id, sender and time stay; content, reactions, reply and mentions are gone.
+    pub deleted: bool,
+    pub reply_to: Option<ReplyPreview>,
+    /// Ordered by first use.
+    pub reactions: Vec<Reaction>,
+    /// Members named as `@username` in the content, resolved when posted or edited.
+    pub mentions: Vec<UserSummary>,
+}
+
+/// What a reply shows of its parent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ReplyPreview {
+    pub id: MessageId,
+    pub sender: UserSummary,
+    /// The parent's first 100 characters; `""` once it is deleted.
+    pub excerpt: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Reaction {
+    pub emoji: String,
+    pub count: u64,
+    pub user_ids: Vec<UserId>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MessagePage {
     pub messages: Vec<Message>,
     pub has_more: bool,
+    /// `around` pages: whether newer messages lie beyond the page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub has_more_after: Option<bool>,
+    /// `since` pages: the room's latest seq.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_seq: Option<i64>,
 }
 
 #[cfg(test)]

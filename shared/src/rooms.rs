@@ -39,9 +39,11 @@ fn assemble(row: RoomRow, members: Vec<UserSummary>, viewer: Viewer<'_>) -> Room
         created_at: row.created_at,
         members,
         last_message_at: row.last_message_at,
+        last_seq: row.last_seq,
+        owner_id: row.owner_id,
         last_read_id: read.last_read_id,
         unread_count: read.unread_count,
-        mention_count: 0,
+        mention_count: read.mention_count,
     }
 }
 
@@ -194,7 +196,7 @@ pub async fn mark_read(
         room_id: id,
         last_read_id: read.last_read_id,
         unread_count: read.unread_count,
-        mention_count: 0,
+        mention_count: read.mention_count,
     })
 }
 

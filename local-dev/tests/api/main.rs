@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod lifecycle;
 mod management;
 mod messages;
 mod robustness;

@@ -182,9 +182,16 @@ async fn unknown_routes_and_methods_get_json_errors(backend: Backend) {
     )
     .await;
     assert_error(
-        app.get("/api/rooms/1/messages/extra", None).await,
+        app.get("/api/rooms/1/messages/2/extra", None).await,
         StatusCode::NOT_FOUND,
         "not_found",
+    )
+    .await;
+    // One message answers PATCH and DELETE, not GET.
+    assert_error(
+        app.get("/api/rooms/1/messages/2", None).await,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
     )
     .await;
     let delete = app.http.delete(app.url("/api/rooms")).send().await.unwrap();

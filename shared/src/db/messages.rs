@@ -1,34 +1,151 @@
-//! Queries on `messages`. Pages are keyset pages on `ix_messages_unread (room_id, id, …)`.
+//! Queries on `messages` and what hangs off them (`reactions`, `mentions`, `rate_events`).
+//! Id pages are keyset pages on `ix_messages_room_unread (room_id, id, …)`, `since` pages on
+//! `ix_messages_seq (room_id, seq)`. A page is read in three statements whatever its size: the
+//! rows (with their reply previews), then the reactions and the mentions of all of them.
+
+use std::collections::HashMap;
 
 use sqlx::{Any, AnyConnection, Executor};
 
 use crate::domain::{
-    Message, MessageId, PageCursor, PageLimit, RoomId, Timestamp, UserId, UserSummary,
+    Emoji, Message, MessageId, PageLimit, Reaction, ReplyPreview, RoomId, Timestamp, UserId,
+    UserSummary,
 };
 use crate::error::Result;
 
-type Row = (i64, i64, i64, String, String, i64, Option<String>);
+/// A reply's excerpt of its parent, in characters.
+const EXCERPT_CHARS: usize = 100;
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    room_id: i64,
+    sender_id: i64,
+    sender_name: String,
+    content: String,
+    created_at: i64,
+    client_id: Option<String>,
+    seq: i64,
+    edited_at: Option<i64>,
+    deleted_at: Option<i64>,
+    reply_to_id: Option<i64>,
+    parent_sender_id: Option<i64>,
+    parent_sender_name: Option<String>,
+    parent_content: Option<String>,
+    parent_deleted_at: Option<i64>,
+}
 
 /// The shared SELECT list, as a literal so queries stay `&'static str` (sqlx refuses built strings).
 macro_rules! select_messages {
     () => {
-        "SELECT m.id, m.room_id, u.id, u.username, m.content, m.created_at, m.client_id \
-                      FROM messages m JOIN users u ON u.id = m.sender_id"
+        "SELECT m.id, m.room_id, m.sender_id, u.username AS sender_name, m.content, m.created_at, \
+         m.client_id, m.seq, m.edited_at, m.deleted_at, m.reply_to_id, \
+         p.sender_id AS parent_sender_id, pu.username AS parent_sender_name, \
+         p.content AS parent_content, p.deleted_at AS parent_deleted_at \
+         FROM messages m JOIN users u ON u.id = m.sender_id \
+         LEFT JOIN messages p ON p.id = m.reply_to_id LEFT JOIN users pu ON pu.id = p.sender_id"
     };
 }
 
-fn from_row((id, room_id, sender_id, sender_name, content, created_at, client_id): Row) -> Message {
-    Message {
-        id: MessageId(id),
-        room_id: RoomId(room_id),
-        sender: UserSummary {
-            id: UserId(sender_id),
-            username: sender_name,
-        },
-        content,
-        created_at: Timestamp(created_at),
-        client_id,
+impl Row {
+    fn into_message(self) -> Message {
+        let reply_to = match (
+            self.reply_to_id,
+            self.parent_sender_id,
+            self.parent_sender_name,
+        ) {
+            (Some(id), Some(sender_id), Some(username)) if self.deleted_at.is_none() => {
+                Some(ReplyPreview {
+                    id: MessageId(id),
+                    sender: UserSummary {
+                        id: UserId(sender_id),
+                        username,
+                    },
+                    excerpt: if self.parent_deleted_at.is_some() {
+                        String::new()
+                    } else {
+                        self.parent_content
+                            .unwrap_or_default()
+                            .chars()
+                            .take(EXCERPT_CHARS)
+                            .collect()
+                    },
+                })
+            }
+            _ => None,
+        };
+        Message {
+            id: MessageId(self.id),
+            room_id: RoomId(self.room_id),
+            sender: UserSummary {
+                id: UserId(self.sender_id),
+                username: self.sender_name,
+            },
+            content: self.content,
+            created_at: Timestamp(self.created_at),
+            client_id: self.client_id,
+            seq: self.seq,
+            edited_at: self.edited_at.map(Timestamp),
+            deleted: self.deleted_at.is_some(),
+            reply_to,
+            reactions: Vec::new(),
+            mentions: Vec::new(),
+        }
     }
+}
+
+/// Rows to messages, with the reactions and mentions of all of them attached. On one
+/// connection: inside a transaction this is the state the transaction sees.
+async fn complete(conn: &mut AnyConnection, rows: Vec<Row>) -> Result<Vec<Message>> {
+    let mut messages: Vec<Message> = rows.into_iter().map(Row::into_message).collect();
+    if messages.is_empty() {
+        return Ok(messages);
+    }
+    let ids: Vec<MessageId> = messages.iter().map(|m| m.id).collect();
+    let list = super::placeholders(ids.len());
+    let mut reactions: HashMap<i64, Vec<Reaction>> = HashMap::new();
+    let sql = format!(
+        "SELECT message_id, emoji, user_id FROM reactions WHERE message_id IN ({list}) ORDER BY message_id, id"
+    );
+    // Built only from fixed text and `?` placeholders: nothing user-supplied is interpolated.
+    let mut query = sqlx::query_as::<_, (i64, String, i64)>(sqlx::AssertSqlSafe(sql));
+    for id in &ids {
+        query = query.bind(id.0);
+    }
+    for (message, emoji, user) in query.fetch_all(&mut *conn).await? {
+        let list = reactions.entry(message).or_default();
+        match list.iter_mut().find(|r| r.emoji == emoji) {
+            Some(r) => {
+                r.count += 1;
+                r.user_ids.push(UserId(user));
+            }
+            None => list.push(Reaction {
+                emoji,
+                count: 1,
+                user_ids: vec![UserId(user)],
+            }),
+        }
+    }
+    let sql = format!(
+        "SELECT n.message_id, u.id, u.username FROM mentions n JOIN users u ON u.id = n.user_id \
+         WHERE n.message_id IN ({list}) ORDER BY n.message_id, u.username_key"
+    );
+    let mut mentions: HashMap<i64, Vec<UserSummary>> = HashMap::new();
+    let mut query = sqlx::query_as::<_, (i64, i64, String)>(sqlx::AssertSqlSafe(sql));
+    for id in &ids {
+        query = query.bind(id.0);
+    }
+    for (message, id, username) in query.fetch_all(&mut *conn).await? {
+        mentions.entry(message).or_default().push(UserSummary {
+            id: UserId(id),
+            username,
+        });
+    }
+    for m in &mut messages {
+        m.reactions = reactions.remove(&m.id.0).unwrap_or_default();
+        m.mentions = mentions.remove(&m.id.0).unwrap_or_default();
+    }
+    Ok(messages)
 }
 
 pub struct NewMessageRow<'a> {
@@ -36,6 +153,8 @@ pub struct NewMessageRow<'a> {
     pub sender: UserId,
     pub content: &'a str,
     pub client_id: Option<&'a str>,
+    pub reply_to: Option<MessageId>,
+    pub seq: i64,
     pub now: Timestamp,
 }
 
@@ -45,13 +164,15 @@ pub async fn insert(
     new: &NewMessageRow<'_>,
 ) -> std::result::Result<MessageId, sqlx::Error> {
     let done = sqlx::query(
-        "INSERT INTO messages (room_id, sender_id, content, client_id, created_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO messages (room_id, sender_id, content, client_id, created_at, seq, reply_to_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(new.room.0)
     .bind(new.sender.0)
     .bind(new.content)
     .bind(new.client_id)
     .bind(new.now.millis())
+    .bind(new.seq)
+    .bind(new.reply_to.map(|m| m.0))
     .execute(&mut *conn)
     .await?;
     Ok(MessageId(super::inserted_id(conn, done).await?))
@@ -63,80 +184,289 @@ pub async fn is_in_room<'c>(
     room: RoomId,
     id: MessageId,
 ) -> Result<bool> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM messages WHERE id = ? AND room_id = ?")
-        .bind(id.0)
-        .bind(room.0)
-        .fetch_optional(ex)
-        .await?;
-    Ok(row.is_some())
+    Ok(state_of(ex, room, id).await?.is_some())
+}
+
+/// A message's sender and whether it is deleted, when it is a message of `room`.
+pub async fn state_of<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    room: RoomId,
+    id: MessageId,
+) -> Result<Option<(UserId, bool)>> {
+    let row: Option<(i64, Option<i64>)> =
+        sqlx::query_as("SELECT sender_id, deleted_at FROM messages WHERE id = ? AND room_id = ?")
+            .bind(id.0)
+            .bind(room.0)
+            .fetch_optional(ex)
+            .await?;
+    Ok(row.map(|(sender, deleted)| (UserId(sender), deleted.is_some())))
+}
+
+/// Whole messages by id (any order asked; answered in id order).
+pub async fn load(conn: &mut AnyConnection, ids: &[MessageId]) -> Result<Vec<Message>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "{} WHERE m.id IN ({}) ORDER BY m.id",
+        select_messages!(),
+        super::placeholders(ids.len())
+    );
+    let mut query = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql));
+    for id in ids {
+        query = query.bind(id.0);
+    }
+    let rows = query.fetch_all(&mut *conn).await?;
+    complete(conn, rows).await
 }
 
 /// The message this sender already stored in this room under this idempotency key.
-pub async fn find_by_client_id<'c>(
-    ex: impl Executor<'c, Database = Any>,
+pub async fn find_by_client_id(
+    conn: &mut AnyConnection,
     room: RoomId,
     sender: UserId,
     client_id: &str,
 ) -> Result<Option<Message>> {
-    let row: Option<Row> = sqlx::query_as(concat!(
+    let rows: Vec<Row> = sqlx::query_as(concat!(
         select_messages!(),
         " WHERE m.room_id = ? AND m.sender_id = ? AND m.client_id = ?"
     ))
     .bind(room.0)
     .bind(sender.0)
     .bind(client_id)
-    .fetch_optional(ex)
+    .fetch_all(&mut *conn)
     .await?;
-    Ok(row.map(from_row))
+    Ok(complete(conn, rows).await?.pop())
 }
 
-/// One page, oldest first, and whether more lie beyond it in the direction of travel
-/// (older for `Newest`/`Before`, newer for `After`). Reads `limit + 1` rows to know.
-pub async fn page<'c>(
-    ex: impl Executor<'c, Database = Any>,
+/// Which rows a page reads.
+pub enum PageQuery {
+    /// Newest first, below `before` (`i64::MAX` for the newest page).
+    Before(MessageId),
+    /// Oldest first, from `after` on (exclusive), or from it inclusive with `Around`.
+    After(MessageId),
+    AtOrAfter(MessageId),
+    /// In seq order, after this seq.
+    Since(i64),
+}
+
+/// Up to `limit + 1` rows of one direction, so the caller knows whether more lie beyond;
+/// answered in the order read.
+pub async fn read_page(
+    conn: &mut AnyConnection,
     room: RoomId,
-    cursor: PageCursor,
-    limit: PageLimit,
-) -> Result<(Vec<Message>, bool)> {
-    let fetch = i64::from(limit.0) + 1;
-    let query = match cursor {
-        PageCursor::Newest => sqlx::query_as::<_, Row>(concat!(
-            select_messages!(),
-            " WHERE m.room_id = ? ORDER BY m.id DESC LIMIT ?"
-        ))
-        .bind(room.0)
-        .bind(fetch),
-        PageCursor::Before(before) => sqlx::query_as::<_, Row>(concat!(
-            select_messages!(),
-            " WHERE m.room_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?"
-        ))
-        .bind(room.0)
-        .bind(before.0)
-        .bind(fetch),
-        PageCursor::After(after) => sqlx::query_as::<_, Row>(concat!(
-            select_messages!(),
-            " WHERE m.room_id = ? AND m.id > ? ORDER BY m.id ASC LIMIT ?"
-        ))
-        .bind(room.0)
-        .bind(after.0)
-        .bind(fetch),
+    query: PageQuery,
+    fetch: i64,
+) -> Result<Vec<Message>> {
+    let rows: Vec<Row> = match query {
+        PageQuery::Before(before) => {
+            sqlx::query_as(concat!(
+                select_messages!(),
+                " WHERE m.room_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?"
+            ))
+            .bind(room.0)
+            .bind(before.0)
+            .bind(fetch)
+            .fetch_all(&mut *conn)
+            .await?
+        }
+        PageQuery::After(after) => {
+            sqlx::query_as(concat!(
+                select_messages!(),
+                " WHERE m.room_id = ? AND m.id > ? ORDER BY m.id ASC LIMIT ?"
+            ))
+            .bind(room.0)
+            .bind(after.0)
+            .bind(fetch)
+            .fetch_all(&mut *conn)
+            .await?
+        }
+        PageQuery::AtOrAfter(from) => {
+            sqlx::query_as(concat!(
+                select_messages!(),
+                " WHERE m.room_id = ? AND m.id >= ? ORDER BY m.id ASC LIMIT ?"
+            ))
+            .bind(room.0)
+            .bind(from.0)
+            .bind(fetch)
+            .fetch_all(&mut *conn)
+            .await?
+        }
+        PageQuery::Since(seq) => {
+            sqlx::query_as(concat!(
+                select_messages!(),
+                " WHERE m.room_id = ? AND m.seq > ? ORDER BY m.seq ASC LIMIT ?"
+            ))
+            .bind(room.0)
+            .bind(seq)
+            .bind(fetch)
+            .fetch_all(&mut *conn)
+            .await?
+        }
     };
-    let mut messages: Vec<Message> = query
-        .fetch_all(ex)
-        .await?
-        .into_iter()
-        .map(from_row)
-        .collect();
-    let has_more = messages.len() > limit.0 as usize;
-    messages.truncate(limit.0 as usize);
-    if !matches!(cursor, PageCursor::After(_)) {
-        messages.reverse(); // read newest first, answered oldest first
-    }
-    Ok((messages, has_more))
+    complete(conn, rows).await
 }
 
-/// Send times (newest first) of this sender's latest `n` messages in the room since `since`:
-/// the rate limiter's evidence, shared by every Lambda instance through the database.
+/// The page size plus one: the extra row says whether more lie beyond.
+pub fn fetch_for(limit: PageLimit) -> i64 {
+    i64::from(limit.0) + 1
+}
+
+/// Replaces content (an edit) and stamps the change's seq.
+pub async fn set_content<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: MessageId,
+    content: &str,
+    seq: i64,
+    now: Timestamp,
+) -> Result<()> {
+    sqlx::query("UPDATE messages SET content = ?, edited_at = ?, seq = ? WHERE id = ?")
+        .bind(content)
+        .bind(now.millis())
+        .bind(seq)
+        .bind(id.0)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Turns a message into a tombstone: content, reply link, reactions and mentions go.
+pub async fn tombstone(
+    conn: &mut AnyConnection,
+    id: MessageId,
+    seq: i64,
+    now: Timestamp,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE messages SET content = '', deleted_at = ?, reply_to_id = NULL, seq = ? WHERE id = ?",
+    )
+    .bind(now.millis())
+    .bind(seq)
+    .bind(id.0)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM reactions WHERE message_id = ?")
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM mentions WHERE message_id = ?")
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Stamps a change's seq on a message whose reactions or reply preview changed.
+pub async fn set_seq<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: MessageId,
+    seq: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE messages SET seq = ? WHERE id = ?")
+        .bind(seq)
+        .bind(id.0)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// The live (not deleted) replies to a message, in id order.
+pub async fn replies_to<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    parent: MessageId,
+) -> Result<Vec<MessageId>> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT id FROM messages WHERE reply_to_id = ? AND deleted_at IS NULL ORDER BY id",
+    )
+    .bind(parent.0)
+    .fetch_all(ex)
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| MessageId(id)).collect())
+}
+
+/// Adds a reaction; false when this user already reacted so (a unique violation).
+pub async fn add_reaction<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: MessageId,
+    user: UserId,
+    emoji: &Emoji,
+    now: Timestamp,
+) -> Result<bool> {
+    let result = sqlx::query(
+        "INSERT INTO reactions (message_id, user_id, emoji, created_at) VALUES (?, ?, ?, ?)",
+    )
+    .bind(id.0)
+    .bind(user.0)
+    .bind(emoji.as_str())
+    .bind(now.millis())
+    .execute(ex)
+    .await;
+    match result {
+        Ok(_) => Ok(true),
+        Err(e) if super::is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Removes a reaction; false when there was none.
+pub async fn remove_reaction<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: MessageId,
+    user: UserId,
+    emoji: &Emoji,
+) -> Result<bool> {
+    let done =
+        sqlx::query("DELETE FROM reactions WHERE message_id = ? AND user_id = ? AND emoji = ?")
+            .bind(id.0)
+            .bind(user.0)
+            .bind(emoji.as_str())
+            .execute(ex)
+            .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Replaces a message's mentions.
+pub async fn set_mentions(conn: &mut AnyConnection, id: MessageId, users: &[UserId]) -> Result<()> {
+    sqlx::query("DELETE FROM mentions WHERE message_id = ?")
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
+    for user in users {
+        sqlx::query("INSERT INTO mentions (message_id, user_id) VALUES (?, ?)")
+            .bind(id.0)
+            .bind(user.0)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Records one rate-limited action (a post, an edit, a reaction change) and forgets this
+/// user's older ones in the room; run under the room's lock.
+pub async fn record_action(
+    conn: &mut AnyConnection,
+    room: RoomId,
+    user: UserId,
+    now: Timestamp,
+    forget_before: Timestamp,
+) -> Result<()> {
+    sqlx::query("DELETE FROM rate_events WHERE room_id = ? AND user_id = ? AND at < ?")
+        .bind(room.0)
+        .bind(user.0)
+        .bind(forget_before.millis())
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO rate_events (room_id, user_id, at) VALUES (?, ?, ?)")
+        .bind(room.0)
+        .bind(user.0)
+        .bind(now.millis())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Times (newest first) of this user's latest `n` rate-limited actions in the room since
+/// `since`: the rate limiter's evidence, shared by every Lambda instance through the database.
 pub async fn recent_send_times<'c>(
     ex: impl Executor<'c, Database = Any>,
     room: RoomId,
@@ -145,7 +475,7 @@ pub async fn recent_send_times<'c>(
     n: u32,
 ) -> Result<Vec<Timestamp>> {
     let rows: Vec<(i64,)> = sqlx::query_as(
-        "SELECT created_at FROM messages WHERE room_id = ? AND sender_id = ? AND created_at > ? ORDER BY created_at DESC LIMIT ?",
+        "SELECT at FROM rate_events WHERE room_id = ? AND user_id = ? AND at > ? ORDER BY at DESC LIMIT ?",
     )
     .bind(room.0)
     .bind(sender.0)

@@ -83,7 +83,10 @@ pub async fn list<'c>(
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ReadState {
     pub last_read_id: Option<MessageId>,
+    /// Messages by others after the marker, deleted ones left out.
     pub unread_count: u64,
+    /// Those of them that mention the member.
+    pub mention_count: u64,
 }
 
 /// Moves the member's marker forward to `message`; never back (an older id changes nothing).
@@ -108,8 +111,9 @@ pub async fn mark_read<'c>(
 /// The user's read state in every room they are a member of (`room` = `None`), or in one
 /// room: the markers in one statement, then the counts in one statement per 200 rooms. Each
 /// count gets its room's marker as a bound constant, so it is a range on
-/// `ix_messages_unread` from the marker on that reads only the index and only the unread
-/// part; a join, or a correlated subquery, would walk every message of the room instead.
+/// `ix_messages_room_unread` (and `ix_mentions_user`) from the marker on that reads only the
+/// index and only the unread part; a join, or a correlated subquery, would walk every message
+/// of the room instead.
 pub async fn read_states<'c, E>(
     ex: E,
     user: UserId,
@@ -138,32 +142,70 @@ where
     let mut counts = std::collections::HashMap::new();
     for batch in markers.chunks(ROOMS_PER_STATEMENT) {
         let sql = vec![
-            "SELECT ?, COUNT(*) FROM messages WHERE room_id = ? AND id > ? AND sender_id <> ?";
+            "SELECT ?, \
+             (SELECT COUNT(*) FROM messages WHERE room_id = ? AND id > ? AND sender_id <> ? AND deleted_at IS NULL), \
+             (SELECT COUNT(*) FROM mentions n JOIN messages m ON m.id = n.message_id \
+              WHERE n.user_id = ? AND n.message_id > ? AND m.room_id = ? AND m.sender_id <> ? AND m.deleted_at IS NULL)";
             batch.len()
         ]
         .join(" UNION ALL ");
         // Built only from fixed text and `?` placeholders: nothing user-supplied is interpolated.
-        let mut query = sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(sql));
+        let mut query = sqlx::query_as::<_, (i64, i64, i64)>(sqlx::AssertSqlSafe(sql));
         for (room, marker) in batch {
+            let marker = marker.unwrap_or(0);
             query = query
                 .bind(*room)
                 .bind(*room)
-                .bind(marker.unwrap_or(0))
+                .bind(marker)
+                .bind(user.0)
+                .bind(user.0)
+                .bind(marker)
+                .bind(*room)
                 .bind(user.0);
         }
-        counts.extend(query.fetch_all(ex).await?);
+        for (room, unread, mentions) in query.fetch_all(ex).await? {
+            counts.insert(room, (unread, mentions));
+        }
     }
     Ok(markers
         .into_iter()
         .map(|(room, marker)| {
-            let unread = counts.get(&room).copied().unwrap_or(0);
+            let (unread, mentions) = counts.get(&room).copied().unwrap_or((0, 0));
             (
                 RoomId(room),
                 ReadState {
                     last_read_id: marker.map(MessageId),
                     unread_count: unread.max(0) as u64,
+                    mention_count: mentions.max(0) as u64,
                 },
             )
         })
+        .collect())
+}
+
+/// The members of `room` among the users with these case-folded names.
+pub async fn members_by_keys<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    room: RoomId,
+    keys: &[String],
+) -> Result<Vec<UserId>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT u.id FROM users u JOIN room_members m ON m.user_id = u.id AND m.room_id = ? \
+         WHERE u.username_key IN ({}) ORDER BY u.id",
+        super::placeholders(keys.len())
+    );
+    // Built only from fixed text and `?` placeholders: nothing user-supplied is interpolated.
+    let mut query = sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(sql)).bind(room.0);
+    for key in keys {
+        query = query.bind(key);
+    }
+    Ok(query
+        .fetch_all(ex)
+        .await?
+        .into_iter()
+        .map(|(id,)| UserId(id))
         .collect())
 }

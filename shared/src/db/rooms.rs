@@ -13,19 +13,23 @@ pub struct RoomRow {
     pub created_by: UserSummary,
     pub created_at: Timestamp,
     pub last_message_at: Option<Timestamp>,
+    pub last_seq: i64,
+    pub owner_id: Option<UserId>,
 }
 
-type Row = (i64, String, i64, String, i64, Option<i64>);
+type Row = (i64, String, i64, String, i64, Option<i64>, i64, Option<i64>);
 
 /// The shared SELECT list, as a literal so queries stay `&'static str` (sqlx refuses built strings).
 macro_rules! select_rooms {
     () => {
-        "SELECT r.id, r.name, u.id, u.username, r.created_at, r.last_message_at \
+        "SELECT r.id, r.name, u.id, u.username, r.created_at, r.last_message_at, r.last_seq, r.owner_id \
                       FROM rooms r JOIN users u ON u.id = r.created_by"
     };
 }
 
-fn from_row((id, name, creator_id, creator_name, created_at, last_message_at): Row) -> RoomRow {
+fn from_row(
+    (id, name, creator_id, creator_name, created_at, last_message_at, last_seq, owner_id): Row,
+) -> RoomRow {
     RoomRow {
         id: RoomId(id),
         name,
@@ -35,6 +39,8 @@ fn from_row((id, name, creator_id, creator_name, created_at, last_message_at): R
         },
         created_at: Timestamp(created_at),
         last_message_at: last_message_at.map(Timestamp),
+        last_seq,
+        owner_id: owner_id.map(UserId),
     }
 }
 
@@ -47,10 +53,11 @@ pub async fn insert(
     now: Timestamp,
 ) -> std::result::Result<RoomId, sqlx::Error> {
     let done = sqlx::query(
-        "INSERT INTO rooms (name, name_key, created_by, created_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO rooms (name, name_key, created_by, owner_id, created_at) VALUES (?, ?, ?, ?, ?)",
     )
     .bind(name)
     .bind(name_key)
+    .bind(created_by.0)
     .bind(created_by.0)
     .bind(now.millis())
     .execute(&mut *conn)
@@ -81,8 +88,8 @@ pub async fn list<'c>(ex: impl Executor<'c, Database = Any>) -> Result<Vec<RoomR
 }
 
 /// Takes the room's row lock for the rest of the transaction; false when there is no such
-/// room. Run first when posting: it serialises the room's writers, so message ids (and
-/// times) are committed in order and a client catching up with `after=<id>` cannot miss a
+/// room. Run first by every change to the room's messages: it serialises the room's writers,
+/// so seqs are contiguous and message ids (and times) are committed in order and a client catching up with `after=<id>` cannot miss a
 /// message committed late with a lower id. (sqlx asks MySQL for matched, not changed, rows.)
 pub async fn lock_for_posting<'c>(
     ex: impl Executor<'c, Database = Any>,
@@ -106,4 +113,19 @@ pub async fn set_last_message_at<'c>(
         .execute(ex)
         .await?;
     Ok(())
+}
+
+/// Takes the room's next `n` seqs (run under its lock, see `lock_for_posting`) and returns
+/// the first of them: seqs are contiguous per room.
+pub async fn take_seqs(conn: &mut AnyConnection, id: RoomId, n: i64) -> Result<i64> {
+    sqlx::query("UPDATE rooms SET last_seq = last_seq + ? WHERE id = ?")
+        .bind(n)
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
+    let (last,): (i64,) = sqlx::query_as("SELECT last_seq FROM rooms WHERE id = ?")
+        .bind(id.0)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(last - n + 1)
 }

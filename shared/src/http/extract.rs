@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 
 use super::MAX_BODY_BYTES;
 use crate::auth::AuthUser;
-use crate::domain::{PageCursor, PageLimit, RoomId};
+use crate::domain::{CursorParams, MessageId, PageCursor, PageLimit, RoomId};
 use crate::error::Error;
 use crate::state::AppState;
 
@@ -81,6 +81,7 @@ const FIELD_NAMES: &[&str] = &[
     "content",
     "client_id",
     "message_id",
+    "reply_to",
 ];
 
 impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
@@ -169,6 +170,44 @@ impl FromRequestParts<AppState> for AuthUser {
     }
 }
 
+/// `/api/rooms/{id}/messages/{mid}…`: a room and one of its messages; anything but positive
+/// integers is no such room / message.
+pub struct MessagePath(pub RoomId, pub MessageId);
+
+/// `/api/rooms/{id}/messages/{mid}/reactions/{emoji}` (the emoji percent-decoded).
+pub struct ReactionPath(pub RoomId, pub MessageId, pub String);
+
+fn positive(raw: &str) -> Option<i64> {
+    raw.parse::<i64>().ok().filter(|id| *id > 0)
+}
+
+impl FromRequestParts<AppState> for MessagePath {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let Path((room, message)) = Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| Error::NotFound("no such message"))?;
+        let room = positive(&room).ok_or(Error::NotFound("no such room"))?;
+        let message = positive(&message).ok_or(Error::NotFound("no such message in this room"))?;
+        Ok(MessagePath(RoomId(room), MessageId(message)))
+    }
+}
+
+impl FromRequestParts<AppState> for ReactionPath {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let Path((room, message, emoji)) =
+            Path::<(String, String, String)>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| Error::validation("emoji", "must be percent-encoded UTF-8"))?;
+        let room = positive(&room).ok_or(Error::NotFound("no such room"))?;
+        let message = positive(&message).ok_or(Error::NotFound("no such message in this room"))?;
+        Ok(ReactionPath(RoomId(room), MessageId(message), emoji))
+    }
+}
+
 /// The `{id}` of `/api/rooms/{id}…`; anything but a positive integer is no such room.
 pub struct RoomPath(pub RoomId);
 
@@ -196,6 +235,10 @@ pub struct HistoryParams {
     before: Option<i64>,
     /// The page just after this message id (catch-up).
     after: Option<i64>,
+    /// Every message changed after this room seq, in seq order.
+    since: Option<i64>,
+    /// That message, up to limit/2 before it and the rest after.
+    around: Option<i64>,
 }
 
 /// `?limit=&before=&after=`: 400 when malformed, 422 when out of range.
@@ -212,7 +255,12 @@ impl FromRequestParts<AppState> for History {
             .await
             .map_err(|e| Error::BadRequest(format!("malformed query: {}", e.body_text())))?;
         Ok(History {
-            cursor: PageCursor::parse(params.before, params.after)?,
+            cursor: PageCursor::parse_params(CursorParams {
+                before: params.before,
+                after: params.after,
+                since: params.since,
+                around: params.around,
+            })?,
             limit: PageLimit::parse(params.limit)?,
         })
     }

@@ -1,12 +1,12 @@
-//! `/api/rooms/{id}/messages`: history pages and posting.
+//! `/api/rooms/{id}/messages…`: history pages, posting, edits, deletions and reactions.
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, patch, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use super::extract::{ApiJson, History, RoomPath};
+use super::extract::{ApiJson, History, MessagePath, ReactionPath, RoomPath};
 use crate::auth::AuthUser;
 use crate::domain::{Message, MessagePage};
 use crate::error::{Error, ErrorBody, Result};
@@ -14,7 +14,13 @@ use crate::messages::{self, Posted};
 use crate::state::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/api/rooms/{id}/messages", get(list).post(post))
+    Router::new()
+        .route("/api/rooms/{id}/messages", get(list).post(post))
+        .route("/api/rooms/{id}/messages/{mid}", patch(edit).delete(delete))
+        .route(
+            "/api/rooms/{id}/messages/{mid}/reactions/{emoji}",
+            put(add_reaction).delete(remove_reaction),
+        )
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -22,6 +28,13 @@ pub struct NewMessage {
     content: Option<String>,
     /// Idempotency key: posting twice with the same one stores one message.
     client_id: Option<String>,
+    /// The id of the message (of this room) this one replies to.
+    reply_to: Option<i64>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct EditedMessage {
+    content: Option<String>,
 }
 
 /// A page of history, oldest first: the newest page, the page before `before`, or after `after`.
@@ -58,9 +71,85 @@ async fn post(
         .content
         .ok_or_else(|| Error::validation("content", "is required"))?;
     Ok(
-        match messages::post(&state, &user, room, &content, body.client_id.as_deref()).await? {
+        match messages::post(
+            &state,
+            &user,
+            room,
+            messages::NewPost {
+                content: &content,
+                client_id: body.client_id.as_deref(),
+                reply_to: body.reply_to,
+            },
+        )
+        .await?
+        {
             Posted::Created(m) => (StatusCode::CREATED, Json(m)),
             Posted::Existing(m) => (StatusCode::OK, Json(m)),
         },
     )
+}
+
+/// Edit your own message (`edited_at` set, mentions resolved again).
+#[utoipa::path(patch, path = "/api/rooms/{id}/messages/{mid}", tag = "messages", security(("bearer" = [])),
+    params(("id" = i64, Path), ("mid" = i64, Path)), request_body = EditedMessage,
+    responses((status = 200, body = Message), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, description = "the message is deleted", body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 429, description = "rate limited; see Retry-After", body = ErrorBody)))]
+async fn edit(
+    State(state): State<AppState>,
+    user: AuthUser,
+    MessagePath(room, id): MessagePath,
+    ApiJson(body): ApiJson<EditedMessage>,
+) -> Result<Json<Message>> {
+    let content = body
+        .content
+        .ok_or_else(|| Error::validation("content", "is required"))?;
+    Ok(Json(
+        messages::edit(&state, &user, room, id, &content).await?,
+    ))
+}
+
+/// Delete a message (yours, or any as the room's owner); it stays as a tombstone.
+#[utoipa::path(delete, path = "/api/rooms/{id}/messages/{mid}", tag = "messages", security(("bearer" = [])),
+    params(("id" = i64, Path), ("mid" = i64, Path)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn delete(
+    State(state): State<AppState>,
+    user: AuthUser,
+    MessagePath(room, id): MessagePath,
+) -> Result<StatusCode> {
+    messages::delete(&state, &user, room, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// React to a message (idempotent).
+#[utoipa::path(put, path = "/api/rooms/{id}/messages/{mid}/reactions/{emoji}", tag = "messages", security(("bearer" = [])),
+    params(("id" = i64, Path), ("mid" = i64, Path), ("emoji" = String, Path, description = "1–32 bytes of UTF-8, percent-encoded")),
+    responses((status = 200, body = Message), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, description = "the message is deleted", body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 429, description = "rate limited; see Retry-After", body = ErrorBody)))]
+async fn add_reaction(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ReactionPath(room, id, emoji): ReactionPath,
+) -> Result<Json<Message>> {
+    Ok(Json(
+        messages::react(&state, &user, room, id, &emoji, true).await?,
+    ))
+}
+
+/// Take your reaction back (idempotent).
+#[utoipa::path(delete, path = "/api/rooms/{id}/messages/{mid}/reactions/{emoji}", tag = "messages", security(("bearer" = [])),
+    params(("id" = i64, Path), ("mid" = i64, Path), ("emoji" = String, Path, description = "1–32 bytes of UTF-8, percent-encoded")),
+    responses((status = 200, body = Message), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, description = "the message is deleted", body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 429, description = "rate limited; see Retry-After", body = ErrorBody)))]
+async fn remove_reaction(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ReactionPath(room, id, emoji): ReactionPath,
+) -> Result<Json<Message>> {
+    Ok(Json(
+        messages::react(&state, &user, room, id, &emoji, false).await?,
+    ))
 }

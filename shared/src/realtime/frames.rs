@@ -20,11 +20,25 @@ pub struct ClientFrame {
 pub enum Action {
     Sync {
         after: Option<i64>,
+        since: Option<i64>,
         limit: Option<i64>,
     },
     SendMessage {
         content: String,
         client_id: Option<String>,
+        reply_to: Option<i64>,
+    },
+    EditMessage {
+        message_id: i64,
+        content: String,
+    },
+    DeleteMessage {
+        message_id: i64,
+    },
+    React {
+        message_id: i64,
+        emoji: String,
+        on: bool,
     },
     Typing,
     Read {
@@ -83,6 +97,15 @@ impl ClientFrame {
                     .ok_or_else(|| reject(Error::validation(name, "must be an integer"), None)),
             }
         };
+        let required_int = |name: &'static str| -> Result<i64, Rejected> {
+            optional_int(name)?.ok_or_else(|| reject(Error::validation(name, "is required"), None))
+        };
+        let required_string = |name: &'static str| -> Result<String, Rejected> {
+            match fields.get(name) {
+                Some(Value::String(s)) => Ok(s.clone()),
+                _ => Err(reject(Error::validation(name, "must be a string"), None)),
+            }
+        };
         let room_id = match optional_int("room_id")? {
             None => None,
             Some(id) if id > 0 => Some(RoomId(id)),
@@ -96,6 +119,7 @@ impl ClientFrame {
         let action = match action {
             "sync" => Action::Sync {
                 after: optional_int("after")?,
+                since: optional_int("since")?,
                 limit: optional_int("limit")?,
             },
             "sendMessage" => {
@@ -117,12 +141,27 @@ impl ClientFrame {
                         ));
                     }
                 }
-                Action::SendMessage { content, client_id }
+                Action::SendMessage {
+                    content,
+                    client_id,
+                    reply_to: optional_int("reply_to")?,
+                }
             }
+            "editMessage" => Action::EditMessage {
+                message_id: required_int("message_id")?,
+                content: required_string("content")?,
+            },
+            "deleteMessage" => Action::DeleteMessage {
+                message_id: required_int("message_id")?,
+            },
+            "addReaction" | "removeReaction" => Action::React {
+                message_id: required_int("message_id")?,
+                emoji: required_string("emoji")?,
+                on: action == "addReaction",
+            },
             "typing" => Action::Typing,
             "read" => Action::Read {
-                message_id: optional_int("message_id")?
-                    .ok_or_else(|| reject(Error::validation("message_id", "is required"), None))?,
+                message_id: required_int("message_id")?,
             },
             "ping" => Action::Ping,
             other => {
@@ -144,8 +183,19 @@ pub enum ServerFrame {
         room_id: RoomId,
         messages: Vec<Message>,
         has_more: bool,
+        /// The room's latest seq when the page was read (`since` answers, and newest pages).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        last_seq: Option<i64>,
+        /// The `since` this answers: its messages are in seq order.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        since: Option<i64>,
     },
     Message {
+        room_id: RoomId,
+        message: Message,
+    },
+    /// A message was edited, deleted or its reactions or reply preview changed.
+    MessageUpdated {
         room_id: RoomId,
         message: Message,
     },
@@ -208,9 +258,10 @@ impl ServerFrame {
     /// `has_more`; clients merge parts by id.
     pub fn history(
         room_id: RoomId,
-        messages: Vec<crate::domain::Message>,
-        has_more: bool,
+        page: crate::domain::MessagePage,
+        since: Option<i64>,
     ) -> Vec<ServerFrame> {
+        let (messages, has_more, last_seq) = (page.messages, page.has_more, page.last_seq);
         let mut frames = Vec::new();
         let mut part = Vec::new();
         let mut part_bytes = ENVELOPE_BYTES;
@@ -221,6 +272,8 @@ impl ServerFrame {
                     room_id,
                     messages: std::mem::take(&mut part),
                     has_more,
+                    last_seq,
+                    since,
                 });
                 part_bytes = ENVELOPE_BYTES;
             }
@@ -232,6 +285,8 @@ impl ServerFrame {
                 room_id,
                 messages: part,
                 has_more,
+                last_seq,
+                since,
             });
         }
         frames
@@ -261,8 +316,7 @@ impl ServerFrame {
             room_id,
             last_read_id: state.last_read_id,
             unread_count: state.unread_count,
-            // Mentions come with the message lifecycle; the field is part of the frame already.
-            mention_count: 0,
+            mention_count: state.mention_count,
         }
     }
 
@@ -287,6 +341,7 @@ mod tests {
                 room_id: None,
                 action: Action::Sync {
                     after: None,
+                    since: None,
                     limit: Some(50)
                 }
             }
@@ -295,7 +350,8 @@ mod tests {
             parsed(r#"{"action":"sendMessage","content":"hi","client_id":"c1"}"#).action,
             Action::SendMessage {
                 content: "hi".into(),
-                client_id: Some("c1".into())
+                client_id: Some("c1".into()),
+                reply_to: None,
             }
         );
         assert_eq!(parsed(r#"{"action":"typing"}"#).action, Action::Typing);
@@ -380,8 +436,20 @@ mod tests {
             content: "😀".repeat(4000),
             created_at: Timestamp(0),
             client_id: None,
+            seq: id,
+            edited_at: None,
+            deleted: false,
+            reply_to: None,
+            reactions: vec![],
+            mentions: vec![],
         };
-        let frames = ServerFrame::history(RoomId(1), (1..=50).map(message).collect(), true);
+        let page = |messages| MessagePage {
+            messages,
+            has_more: true,
+            has_more_after: None,
+            last_seq: Some(50),
+        };
+        let frames = ServerFrame::history(RoomId(1), page((1..=50).map(message).collect()), None);
         assert!(frames.len() > 1);
         let mut ids = Vec::new();
         for frame in &frames {
@@ -397,7 +465,7 @@ mod tests {
         }
         assert_eq!(ids, (1..=50).collect::<Vec<_>>());
         assert_eq!(
-            ServerFrame::history(RoomId(1), vec![], false).len(),
+            ServerFrame::history(RoomId(1), page(vec![]), None).len(),
             1,
             "an empty page is still answered"
         );

@@ -33,7 +33,9 @@ pub use push::{IDLE_TIMEOUT, MAX_CONNECTION_LIFETIME};
 
 use crate::auth::AuthUser;
 use crate::db::{self, connections::Connection};
-use crate::domain::{MessageId, PageCursor, PageLimit, RoomId, Timestamp, UserSummary};
+use crate::domain::{
+    CursorParams, MessageId, PageCursor, PageLimit, RoomId, Timestamp, UserSummary,
+};
 use crate::error::{Error, Result};
 use crate::state::AppState;
 use crate::{messages, rooms};
@@ -277,20 +279,37 @@ async fn act(
 ) -> Result<Vec<ServerFrame>> {
     match action {
         Action::Ping => Ok(vec![ServerFrame::Pong]),
-        Action::Sync { after, limit } => {
-            let cursor = PageCursor::parse(None, after)?;
+        Action::Sync {
+            after,
+            since,
+            limit,
+        } => {
+            let cursor = PageCursor::parse_params(CursorParams {
+                after,
+                since,
+                ..CursorParams::default()
+            })?;
             let page = messages::page(state, user, room, cursor, PageLimit::parse(limit)?).await?;
             if connection.is_user_connection() && connection.viewing_room_id != Some(room) {
                 db::connections::set_viewing(&state.db.pool, &connection.connection_id, room)
                     .await?;
             }
             push::expire_stale(state).await?;
-            let mut frames = ServerFrame::history(room, page.messages, page.has_more);
+            let mut frames = ServerFrame::history(room, page, since);
             frames.push(push::presence_of(state, room).await?);
             Ok(frames)
         }
-        Action::SendMessage { content, client_id } => {
-            match messages::post(state, user, room, &content, client_id.as_deref()).await? {
+        Action::SendMessage {
+            content,
+            client_id,
+            reply_to,
+        } => {
+            let new = messages::NewPost {
+                content: &content,
+                client_id: client_id.as_deref(),
+                reply_to,
+            };
+            match messages::post(state, user, room, new).await? {
                 // The new message reached this connection with everyone else's push.
                 messages::Posted::Created(_) => Ok(vec![]),
                 // A retry of a stored message: only the sender needs it again, to reconcile.
@@ -299,6 +318,26 @@ async fn act(
                     message,
                 }]),
             }
+        }
+        // The answer to these is the `message_updated` push, which reaches this connection too.
+        Action::EditMessage {
+            message_id,
+            content,
+        } => {
+            messages::edit(state, user, room, MessageId(message_id), &content).await?;
+            Ok(vec![])
+        }
+        Action::DeleteMessage { message_id } => {
+            messages::delete(state, user, room, MessageId(message_id)).await?;
+            Ok(vec![])
+        }
+        Action::React {
+            message_id,
+            emoji,
+            on,
+        } => {
+            messages::react(state, user, room, MessageId(message_id), &emoji, on).await?;
+            Ok(vec![])
         }
         Action::Typing => {
             rooms::require_member(state, user, room).await?;

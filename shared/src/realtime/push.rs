@@ -65,6 +65,20 @@ pub async fn message(state: &AppState, message: &Message) {
     .await;
 }
 
+/// A message was edited, deleted or its reactions or reply preview changed.
+pub async fn message_updated(state: &AppState, message: &Message) {
+    to_room(
+        state,
+        message.room_id,
+        None,
+        &ServerFrame::MessageUpdated {
+            room_id: message.room_id,
+            message: message.clone(),
+        },
+    )
+    .await;
+}
+
 /// `frame` to everyone who receives `room`'s frames, except `except_user`'s connections.
 pub async fn to_room(
     state: &AppState,
