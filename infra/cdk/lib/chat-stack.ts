@@ -36,7 +36,7 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 export const FUNCTIONS = {
   auth: { id: 'Auth', description: 'REST /api/auth/* (register, login, me)' },
   rooms: { id: 'Rooms', description: 'REST /api/rooms*, /api/health, /api/openapi.json and unmatched routes (JSON 404); pushes membership, presence and read frames' },
-  messages: { id: 'Messages', description: 'REST /api/rooms/{id}/messages; pushes new messages to the room\'s sockets' },
+  messages: { id: 'Messages', description: 'REST /api/rooms/{id}/messages*, history, posts, edits, deletions and reactions; pushes each change to the room\'s sockets' },
   'ws-connect': { id: 'WsConnect', description: 'WebSocket $connect (token and membership check, presence join)' },
   'ws-message': { id: 'WsMessage', description: 'WebSocket $default (sync, sendMessage, typing, ping)' },
   'ws-disconnect': { id: 'WsDisconnect', description: 'WebSocket $disconnect (connection row cleanup, presence leave)' },
@@ -333,7 +333,8 @@ export class ChatStack extends cdk.Stack {
       defaultIntegration: roomsIntegration,
       corsPreflight: {
         allowOrigins: corsOrigins,
-        allowMethods: [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST, apigwv2.CorsHttpMethod.OPTIONS],
+        allowMethods: [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST, apigwv2.CorsHttpMethod.PATCH,
+          apigwv2.CorsHttpMethod.PUT, apigwv2.CorsHttpMethod.DELETE, apigwv2.CorsHttpMethod.OPTIONS],
         allowHeaders: ['authorization', 'content-type'],
         exposeHeaders: ['retry-after'],
         maxAge: cdk.Duration.minutes(10),
@@ -358,7 +359,7 @@ export class ChatStack extends cdk.Stack {
         })),
       },
     });
-    const { GET, POST, ANY } = apigwv2.HttpMethod;
+    const { GET, POST, PATCH, PUT, DELETE, ANY } = apigwv2.HttpMethod;
     const authIntegration = integration('auth');
     const messagesIntegration = integration('messages');
     const routes: [string, apigwv2.HttpMethod, apigwv2.HttpRouteIntegration][] = [
@@ -373,6 +374,10 @@ export class ChatStack extends cdk.Stack {
       ['/api/openapi.json', GET, roomsIntegration],
       ['/api/rooms/{id}/messages', GET, messagesIntegration],
       ['/api/rooms/{id}/messages', POST, messagesIntegration],
+      ['/api/rooms/{id}/messages/{mid}', PATCH, messagesIntegration],
+      ['/api/rooms/{id}/messages/{mid}', DELETE, messagesIntegration],
+      ['/api/rooms/{id}/messages/{mid}/reactions/{emoji}', PUT, messagesIntegration],
+      ['/api/rooms/{id}/messages/{mid}/reactions/{emoji}', DELETE, messagesIntegration],
     ];
     for (const [routePath, method, routeIntegration] of routes) {
       httpApi.addRoutes({ path: routePath, methods: [method], integration: routeIntegration });

@@ -46,6 +46,10 @@ const HTTP_ROUTES = {
   $default: 'rooms',
   'GET /api/rooms/{id}/messages': 'messages',
   'POST /api/rooms/{id}/messages': 'messages',
+  'PATCH /api/rooms/{id}/messages/{mid}': 'messages',
+  'DELETE /api/rooms/{id}/messages/{mid}': 'messages',
+  'PUT /api/rooms/{id}/messages/{mid}/reactions/{emoji}': 'messages',
+  'DELETE /api/rooms/{id}/messages/{mid}/reactions/{emoji}': 'messages',
 };
 const WS_ROUTES = { $connect: 'ws-connect', $default: 'ws-message', $disconnect: 'ws-disconnect' };
 
