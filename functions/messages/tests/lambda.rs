@@ -69,3 +69,59 @@ async fn a_posted_message_is_stored_pushed_to_live_sockets_and_paged_on_a_named_
     let page: Value = serde_json::from_str(listed["body"].as_str().unwrap()).unwrap();
     assert_eq!(page["messages"], json!([message]));
 }
+
+#[tokio::test]
+async fn edits_and_reactions_through_the_function_take_seqs_and_are_pushed() {
+    let test = sqlite_state(&[]).await;
+    let state = &test.state;
+    let recorder = ManagementRecorder::start().await;
+    let alice = test.user("alice").await;
+    let token = test.token(&alice);
+    let room = shared::rooms::create(state, &alice, "General")
+        .await
+        .unwrap();
+    test.live_user_connection("alice-user", &alice, None, &recorder.endpoint)
+        .await;
+    let authorized = |name: &str| {
+        let mut e = event(name);
+        e["headers"]["authorization"] = json!(format!("Bearer {token}"));
+        e
+    };
+    let posted = invoke(state, authorized("post-message.json")).await;
+    assert_eq!(posted["statusCode"], 201, "{posted}");
+
+    let edited = invoke(state, authorized("edit-message.json")).await;
+    assert_eq!(edited["statusCode"], 200, "{edited}");
+    let message: Value = serde_json::from_str(edited["body"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        [&message["content"], &message["seq"]],
+        [&json!("edited in Lambda"), &json!(2)]
+    );
+    let reacted = invoke(state, authorized("add-reaction.json")).await;
+    assert_eq!(reacted["statusCode"], 200, "{reacted}");
+    let message: Value = serde_json::from_str(reacted["body"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        message["reactions"],
+        json!([{"emoji": "👍", "count": 1, "user_ids": [alice.id]}])
+    );
+
+    let frames = recorder.frames_to("alice-user");
+    let kinds: Vec<(&str, i64)> = frames
+        .iter()
+        .map(|f| {
+            (
+                f["type"].as_str().unwrap(),
+                f["message"]["seq"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("message", 1),
+            ("message_updated", 2),
+            ("message_updated", 3)
+        ]
+    );
+    assert_eq!(room.id, RoomId(1));
+}

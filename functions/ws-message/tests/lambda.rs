@@ -183,3 +183,65 @@ async fn a_user_connection_gets_the_frames_of_two_rooms_and_its_frames_name_them
         &json!({"type": "read", "room_id": one.id, "last_read_id": newest.id, "unread_count": 0, "mention_count": 0})
     );
 }
+
+#[tokio::test]
+async fn edit_delete_and_reaction_frames_change_the_message_and_push_message_updated() {
+    let recorder = ManagementRecorder::start().await;
+    let test = sqlite_state(&[("WEBSOCKET_API_ENDPOINT", recorder.endpoint.as_str())]).await;
+    let state = &test.state;
+    let (alice, bob) = (test.user("alice").await, test.user("bob").await);
+    let room = shared::rooms::create(state, &alice, "General")
+        .await
+        .unwrap();
+    shared::rooms::join(state, &bob, room.id).await.unwrap();
+    test.live_user_connection("alice-user", &alice, None, &recorder.endpoint)
+        .await;
+    test.live_user_connection("bob-user", &bob, None, &recorder.endpoint)
+        .await;
+    let send = |body: serde_json::Value| {
+        let event = message_event("send-message.json", "alice-user", Some(&body.to_string()));
+        async move { on_message(state, &event).await }
+    };
+    send(json!({"action": "sendMessage", "room_id": room.id, "content": "first"})).await;
+    let id = recorder.frames_to("bob-user").last().unwrap()["message"]["id"].clone();
+    send(
+        json!({"action": "editMessage", "room_id": room.id, "message_id": id, "content": "second"}),
+    )
+    .await;
+    send(json!({"action": "addReaction", "room_id": room.id, "message_id": id, "emoji": "👀"}))
+        .await;
+    send(json!({"action": "deleteMessage", "room_id": room.id, "message_id": id})).await;
+    let to_bob: Vec<serde_json::Value> = recorder
+        .frames_to("bob-user")
+        .into_iter()
+        .filter(|f| f["type"] == "message_updated")
+        .map(|f| {
+            json!([
+                f["message"]["seq"],
+                f["message"]["content"],
+                f["message"]["reactions"].as_array().unwrap().len(),
+                f["message"]["deleted"]
+            ])
+        })
+        .collect();
+    assert_eq!(
+        to_bob,
+        vec![
+            json!([2, "second", 0, false]),
+            json!([3, "second", 1, false]),
+            json!([4, "", 0, true])
+        ]
+    );
+
+    // Bob may not edit Alice's message: an error frame, nothing changes.
+    let event = message_event(
+        "send-message.json",
+        "bob-user",
+        Some(&json!({"action": "editMessage", "room_id": room.id, "message_id": id, "content": "mine"}).to_string()),
+    );
+    on_message(state, &event).await;
+    assert_eq!(
+        recorder.frames_to("bob-user").last().unwrap()["code"],
+        "conflict"
+    );
+}
