@@ -242,6 +242,6 @@ async fn edit_delete_and_reaction_frames_change_the_message_and_push_message_upd
     on_message(state, &event).await;
     assert_eq!(
         recorder.frames_to("bob-user").last().unwrap()["code"],
-        "conflict"
+        "forbidden"
     );
 }
