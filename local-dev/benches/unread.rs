@@ -70,13 +70,19 @@ async fn main() {
                 })
                 .collect();
             sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO messages (room_id, sender_id, content, created_at) VALUES {}",
+                "INSERT INTO messages (room_id, sender_id, content, created_at, seq) VALUES {}",
                 values.join(", ")
             )))
             .execute(&mut *tx)
             .await
             .unwrap();
         }
+        sqlx::query("UPDATE rooms SET last_seq = ? WHERE id = ?")
+            .bind(per_room as i64)
+            .bind(room.id.0)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
     }
     if state.db.backend == shared::db::Backend::MySql {
@@ -131,6 +137,33 @@ async fn main() {
         );
     }
 
+    let since_url = format!(
+        "http://{addr}/api/rooms/{}/messages?since={}&limit=50",
+        room_ids[0],
+        per_room as i64 - 50
+    );
+    let mut times = Vec::new();
+    for _ in 0..requests {
+        let started = Instant::now();
+        let page: serde_json::Value = http
+            .get(&since_url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        times.push(started.elapsed());
+        assert_eq!(page["messages"].as_array().unwrap().len(), 50);
+    }
+    println!(
+        "{:>28}  {:>8.2}ms  {:>8.2}ms",
+        "since page (50 changes)",
+        median(&mut times),
+        p95(&mut times)
+    );
+
     if state.db.backend == shared::db::Backend::MySql {
         let (newest,): (i64,) = sqlx::query_as("SELECT MAX(id) FROM messages WHERE room_id = ?")
             .bind(room_ids[0].0)
@@ -145,6 +178,16 @@ async fn main() {
                 room_ids[0],
                 newest - 10,
                 reader.id
+            ),
+        )
+        .await;
+        explain(
+            &state,
+            "a since page (GET /api/rooms/{id}/messages?since=<seq>)",
+            &format!(
+                "EXPLAIN SELECT m.id FROM messages m WHERE m.room_id = {} AND m.seq > {} ORDER BY m.seq ASC LIMIT 51",
+                room_ids[0],
+                per_room as i64 - 50
             ),
         )
         .await;
