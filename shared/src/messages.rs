@@ -51,11 +51,19 @@ pub async fn page(
         }
     };
     Ok(match cursor {
-        PageCursor::Newest => page(
-            db::messages::read_page(conn, room, PageQuery::Before(MessageId(i64::MAX)), fetch)
-                .await?,
-            true,
-        ),
+        PageCursor::Newest => {
+            // The room's seq first (see `Since`): a client starts tracking changes from it.
+            let last_seq = db::rooms::find(&mut *conn, room)
+                .await?
+                .map_or(0, |r| r.last_seq);
+            let mut answer = page(
+                db::messages::read_page(conn, room, PageQuery::Before(MessageId(i64::MAX)), fetch)
+                    .await?,
+                true,
+            );
+            answer.last_seq = Some(last_seq);
+            answer
+        }
         PageCursor::Before(id) => page(
             db::messages::read_page(conn, room, PageQuery::Before(id), fetch).await?,
             true,

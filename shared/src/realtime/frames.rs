@@ -141,10 +141,14 @@ impl ClientFrame {
                         ));
                     }
                 }
+                let reply_to = optional_int("reply_to").map_err(|r| Rejected {
+                    client_id: client_id.clone(),
+                    ..r
+                })?;
                 Action::SendMessage {
                     content,
                     client_id,
-                    reply_to: optional_int("reply_to")?,
+                    reply_to,
                 }
             }
             "editMessage" => Action::EditMessage {
