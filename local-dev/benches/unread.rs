@@ -62,10 +62,11 @@ async fn main() {
                 .iter()
                 .map(|i| {
                     format!(
-                        "({}, {}, 'message {i} of a busy room', {})",
+                        "({}, {}, 'message {i} of a busy room', {}, {})",
                         room.id,
                         writer.id,
-                        1_700_000_000_000i64 + *i as i64
+                        1_700_000_000_000i64 + *i as i64,
+                        *i as i64 + 1
                     )
                 })
                 .collect();

@@ -334,12 +334,68 @@ pub struct UserSummary {
     pub username: String,
 }
 
-/// A room as one caller sees it: the shared fields, then the caller's own (`is_member` and
-/// the read state).
+/// Who can see a room: everyone (`public`), its members (`private`), or its two users
+/// (`direct`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RoomKind {
+    Public,
+    Private,
+    Direct,
+}
+
+impl RoomKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoomKind::Public => "public",
+            RoomKind::Private => "private",
+            RoomKind::Direct => "direct",
+        }
+    }
+
+    /// As stored; anything unknown is treated as the most restrictive kind that still works.
+    pub fn from_stored(raw: &str) -> RoomKind {
+        match raw {
+            "public" => RoomKind::Public,
+            "direct" => RoomKind::Direct,
+            _ => RoomKind::Private,
+        }
+    }
+
+    /// The `kind` a client may ask for when creating a room.
+    pub fn parse_new(raw: Option<&str>) -> Result<RoomKind> {
+        match raw {
+            None | Some("public") => Ok(RoomKind::Public),
+            Some("private") => Ok(RoomKind::Private),
+            Some(_) => Err(Error::validation(
+                "kind",
+                "must be \"public\" or \"private\" (direct rooms come from POST /api/dms)",
+            )),
+        }
+    }
+
+    /// Private and direct rooms do not exist for anyone but their members.
+    pub fn is_hidden(self) -> bool {
+        self != RoomKind::Public
+    }
+}
+
+/// The caller's role in a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Owner,
+    Member,
+}
+
+/// A room as one caller sees it: the shared fields, then the caller's own (`is_member`,
+/// `role` and the read state).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Room {
     pub id: RoomId,
+    /// For a direct room, the other user's username.
     pub name: String,
+    pub kind: RoomKind,
     pub created_by: UserSummary,
     pub created_at: Timestamp,
     pub member_count: u64,
@@ -348,8 +404,10 @@ pub struct Room {
     pub last_message_at: Option<Timestamp>,
     /// The seq of the room's latest change (see `Message::seq`).
     pub last_seq: i64,
-    /// Who may delete any message of the room (its creator for now).
+    /// Who may add and remove members and delete any message; `null` for direct rooms and for
+    /// a room whose last member left.
     pub owner_id: Option<UserId>,
+    pub role: Option<Role>,
     /// The caller's read marker: the newest message they have seen (null for non-members).
     pub last_read_id: Option<MessageId>,
     /// Messages by others after the marker.

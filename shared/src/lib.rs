@@ -7,9 +7,11 @@
 //! domain    ids, timestamps, validated inputs (Username, RoomName, …) and wire types
 //! auth      bcrypt password hashing and HS256 JWTs
 //! db/       the pool, migrations and one module of queries per table
-//! accounts  register / login / me                      ┐
-//! rooms     create / list / join / leave / mark read   ├ the domain operations
-//! messages  post / pages / rate limit                  ┘
+//! accounts  register / login / me                         ┐
+//! rooms     create / list / join / leave / members,        │
+//!           direct rooms, mark read                        ├ the domain operations
+//! messages  post / edit / delete / react / pages           │
+//! search    full-text search of the caller's rooms         ┘
 //! http/     axum routers per area (auth, rooms, messages), health and OpenAPI
 //! realtime/ the WebSocket handlers ($connect, $default, $disconnect) in mod.rs, over
 //!           push (who receives what), broadcast (PostToConnection) and frames (the wire)
@@ -19,7 +21,7 @@
 //!
 //! The flow is one-way, top to bottom; nothing imports a layer above it:
 //! ```text
-//! http, realtime (handlers) → accounts, rooms, messages → realtime::push → state
+//! http, realtime (handlers) → accounts, search → messages → rooms → realtime::push → state
 //!   → realtime::broadcast → realtime::frames → auth, db → domain, config, error
 //! ```
 //!
@@ -38,6 +40,7 @@ pub mod http;
 pub mod messages;
 pub mod realtime;
 pub mod rooms;
+pub mod search;
 pub mod state;
 #[cfg(feature = "test-support")]
 pub mod testing;

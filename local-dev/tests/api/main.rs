@@ -7,6 +7,7 @@ mod auth;
 mod lifecycle;
 mod management;
 mod messages;
+mod private_rooms;
 mod robustness;
 mod rooms;
 mod user_connections;

@@ -485,3 +485,57 @@ pub async fn recent_send_times<'c>(
     .await?;
     Ok(rows.into_iter().map(|(t,)| Timestamp(t)).collect())
 }
+
+/// Full-text search over the live messages of the rooms `member` belongs to (one room when
+/// `room` is set), newest first, below `before`: InnoDB's FULLTEXT index on MySQL, FTS5 on
+/// SQLite. `terms` are plain words (no operators); each must match, as a prefix.
+pub async fn search(
+    conn: &mut AnyConnection,
+    backend: super::Backend,
+    member: UserId,
+    terms: &[String],
+    room: Option<RoomId>,
+    before: MessageId,
+    fetch: i64,
+) -> Result<Vec<Message>> {
+    let (sql, query) = match backend {
+        super::Backend::MySql => (
+            concat!(
+                select_messages!(),
+                " WHERE MATCH(m.content) AGAINST (? IN BOOLEAN MODE)"
+            ),
+            terms
+                .iter()
+                .map(|t| format!("+{t}*"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        super::Backend::Sqlite => (
+            concat!(
+                select_messages!(),
+                " WHERE m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)"
+            ),
+            terms
+                .iter()
+                .map(|t| format!("\"{}\"*", t.replace('"', "\"\"")))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+    };
+    let sql = format!(
+        "{sql} AND m.deleted_at IS NULL \
+         AND m.room_id IN (SELECT r.room_id FROM room_members r WHERE r.user_id = ?) \
+         AND (? IS NULL OR m.room_id = ?) AND m.id < ? ORDER BY m.id DESC LIMIT ?"
+    );
+    // Built only from fixed text and `?` placeholders: the terms are bound, not interpolated.
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(query)
+        .bind(member.0)
+        .bind(room.map(|r| r.0))
+        .bind(room.map(|r| r.0))
+        .bind(before.0)
+        .bind(fetch)
+        .fetch_all(&mut *conn)
+        .await?;
+    complete(conn, rows).await
+}

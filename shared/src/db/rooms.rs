@@ -2,7 +2,7 @@
 
 use sqlx::{Any, AnyConnection, Executor};
 
-use crate::domain::{RoomId, Timestamp, UserId, UserSummary};
+use crate::domain::{RoomId, RoomKind, Timestamp, UserId, UserSummary};
 use crate::error::Result;
 
 /// A room as stored, before members are attached.
@@ -15,20 +15,31 @@ pub struct RoomRow {
     pub last_message_at: Option<Timestamp>,
     pub last_seq: i64,
     pub owner_id: Option<UserId>,
+    pub kind: RoomKind,
 }
 
-type Row = (i64, String, i64, String, i64, Option<i64>, i64, Option<i64>);
+type Row = (
+    i64,
+    String,
+    i64,
+    String,
+    i64,
+    Option<i64>,
+    i64,
+    Option<i64>,
+    String,
+);
 
 /// The shared SELECT list, as a literal so queries stay `&'static str` (sqlx refuses built strings).
 macro_rules! select_rooms {
     () => {
-        "SELECT r.id, r.name, u.id, u.username, r.created_at, r.last_message_at, r.last_seq, r.owner_id \
+        "SELECT r.id, r.name, u.id, u.username, r.created_at, r.last_message_at, r.last_seq, r.owner_id, r.kind \
                       FROM rooms r JOIN users u ON u.id = r.created_by"
     };
 }
 
 fn from_row(
-    (id, name, creator_id, creator_name, created_at, last_message_at, last_seq, owner_id): Row,
+    (id, name, creator_id, creator_name, created_at, last_message_at, last_seq, owner_id, kind): Row,
 ) -> RoomRow {
     RoomRow {
         id: RoomId(id),
@@ -41,28 +52,58 @@ fn from_row(
         last_message_at: last_message_at.map(Timestamp),
         last_seq,
         owner_id: owner_id.map(UserId),
+        kind: RoomKind::from_stored(&kind),
     }
 }
 
-/// Inserts a room; a taken name surfaces as a unique violation for the caller to map.
+/// Inserts a room owned by its creator (direct rooms have no owner); a taken name (or pair,
+/// for direct rooms) surfaces as a unique violation for the caller to map.
 pub async fn insert(
     conn: &mut AnyConnection,
     name: &str,
     name_key: &str,
+    kind: RoomKind,
     created_by: UserId,
     now: Timestamp,
 ) -> std::result::Result<RoomId, sqlx::Error> {
+    let owner = (kind != RoomKind::Direct).then_some(created_by.0);
     let done = sqlx::query(
-        "INSERT INTO rooms (name, name_key, created_by, owner_id, created_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO rooms (name, name_key, kind, created_by, owner_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
     )
     .bind(name)
     .bind(name_key)
+    .bind(kind.as_str())
     .bind(created_by.0)
-    .bind(created_by.0)
+    .bind(owner)
     .bind(now.millis())
     .execute(&mut *conn)
     .await?;
     Ok(RoomId(super::inserted_id(conn, done).await?))
+}
+
+/// The room with this case-folded name (direct rooms: their pair key).
+pub async fn find_by_key<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    name_key: &str,
+) -> Result<Option<RoomRow>> {
+    let row: Option<Row> = sqlx::query_as(concat!(select_rooms!(), " WHERE r.name_key = ?"))
+        .bind(name_key)
+        .fetch_optional(ex)
+        .await?;
+    Ok(row.map(from_row))
+}
+
+pub async fn set_owner<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: RoomId,
+    owner: Option<UserId>,
+) -> Result<()> {
+    sqlx::query("UPDATE rooms SET owner_id = ? WHERE id = ?")
+        .bind(owner.map(|o| o.0))
+        .bind(id.0)
+        .execute(ex)
+        .await?;
+    Ok(())
 }
 
 pub async fn find<'c>(
@@ -76,12 +117,18 @@ pub async fn find<'c>(
     Ok(row.map(from_row))
 }
 
-/// Every room, newest activity (last message, else creation) first.
-pub async fn list<'c>(ex: impl Executor<'c, Database = Any>) -> Result<Vec<RoomRow>> {
+/// The rooms `viewer` may see — every public room and their own private and direct ones —
+/// newest activity (last message, else creation) first.
+pub async fn list_visible<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    viewer: UserId,
+) -> Result<Vec<RoomRow>> {
     let rows: Vec<Row> = sqlx::query_as(concat!(
         select_rooms!(),
+        " WHERE r.kind = 'public' OR r.id IN (SELECT m.room_id FROM room_members m WHERE m.user_id = ?)",
         " ORDER BY COALESCE(r.last_message_at, r.created_at) DESC, r.id DESC"
     ))
+    .bind(viewer.0)
     .fetch_all(ex)
     .await?;
     Ok(rows.into_iter().map(from_row).collect())

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 
 use super::MAX_BODY_BYTES;
 use crate::auth::AuthUser;
-use crate::domain::{CursorParams, MessageId, PageCursor, PageLimit, RoomId};
+use crate::domain::{CursorParams, MessageId, PageCursor, PageLimit, RoomId, UserId};
 use crate::error::Error;
 use crate::state::AppState;
 
@@ -82,6 +82,7 @@ const FIELD_NAMES: &[&str] = &[
     "client_id",
     "message_id",
     "reply_to",
+    "kind",
 ];
 
 impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
@@ -173,6 +174,22 @@ impl FromRequestParts<AppState> for AuthUser {
 /// `/api/rooms/{id}/messages/{mid}…`: a room and one of its messages; anything but positive
 /// integers is no such room / message.
 pub struct MessagePath(pub RoomId, pub MessageId);
+
+/// `/api/rooms/{id}/members/{user_id}`.
+pub struct MemberPath(pub RoomId, pub UserId);
+
+impl FromRequestParts<AppState> for MemberPath {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let Path((room, user)) = Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| Error::NotFound("no such member"))?;
+        let room = positive(&room).ok_or(Error::NotFound("no such room"))?;
+        let user = positive(&user).ok_or(Error::NotFound("no such member"))?;
+        Ok(MemberPath(RoomId(room), UserId(user)))
+    }
+}
 
 /// `/api/rooms/{id}/messages/{mid}/reactions/{emoji}` (the emoji percent-decoded).
 pub struct ReactionPath(pub RoomId, pub MessageId, pub String);

@@ -21,6 +21,48 @@ pub(super) fn routes() -> Router<AppState> {
             "/api/rooms/{id}/messages/{mid}/reactions/{emoji}",
             put(add_reaction).delete(remove_reaction),
         )
+        .route("/api/search", get(search))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchParams {
+    /// 1–200 characters; every word must match (as a prefix).
+    q: Option<String>,
+    /// Only this room.
+    room_id: Option<i64>,
+    /// Page size, 1–100 (default 20).
+    limit: Option<i64>,
+    /// Results older than this message id (the next page).
+    before: Option<i64>,
+}
+
+/// Search the messages of your rooms, newest first.
+#[utoipa::path(get, path = "/api/search", tag = "messages", security(("bearer" = [])), params(SearchParams),
+    responses((status = 200, body = MessagePage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn search(
+    State(state): State<AppState>,
+    user: AuthUser,
+    query: Result<axum::extract::Query<SearchParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<MessagePage>> {
+    let axum::extract::Query(params) =
+        query.map_err(|e| Error::BadRequest(format!("malformed query: {}", e.body_text())))?;
+    let q = params
+        .q
+        .ok_or_else(|| Error::validation("q", "is required"))?;
+    let room = match params.room_id {
+        None => None,
+        Some(id) if id > 0 => Some(crate::domain::RoomId(id)),
+        Some(_) => return Err(Error::NotFound("no such room")),
+    };
+    let limit = match params.limit {
+        None => crate::domain::PageLimit(20),
+        some => crate::domain::PageLimit::parse(some)?,
+    };
+    Ok(Json(
+        crate::search::messages(&state, &user, &q, room, params.before, limit).await?,
+    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -10,8 +10,9 @@ use utoipa::{Modify, OpenApi};
     paths(
         super::auth::register, super::auth::login, super::auth::me,
         super::rooms::list, super::rooms::create, super::rooms::read, super::rooms::join, super::rooms::leave, super::rooms::mark_read,
+        super::rooms::add_member, super::rooms::remove_member, super::rooms::open_direct,
         super::messages::list, super::messages::post, super::messages::edit, super::messages::delete,
-        super::messages::add_reaction, super::messages::remove_reaction,
+        super::messages::add_reaction, super::messages::remove_reaction, super::messages::search,
         super::health,
     ),
     modifiers(&BearerAuth),

@@ -1,4 +1,5 @@
-//! `/api/rooms…`: list, create, read, join, leave, and marking a room read.
+//! `/api/rooms…` and `/api/dms`: list, create, read, join, leave, members, direct rooms, and
+//! marking a room read.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -6,9 +7,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use super::extract::{ApiJson, RoomPath};
+use super::extract::{ApiJson, MemberPath, RoomPath};
 use crate::auth::AuthUser;
-use crate::domain::{MessageId, ReadMarker, Room};
+use crate::domain::{MessageId, ReadMarker, Room, RoomKind};
 use crate::error::{Error, ErrorBody, Result};
 use crate::rooms;
 use crate::state::AppState;
@@ -20,11 +21,24 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/rooms/{id}/join", post(join))
         .route("/api/rooms/{id}/leave", post(leave))
         .route("/api/rooms/{id}/read", post(mark_read))
+        .route("/api/rooms/{id}/members", post(add_member))
+        .route(
+            "/api/rooms/{id}/members/{user_id}",
+            axum::routing::delete(remove_member),
+        )
+        .route("/api/dms", post(open_direct))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewRoom {
     name: Option<String>,
+    /// `public` (the default) or `private`.
+    kind: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct Someone {
+    username: Option<String>,
 }
 
 /// Every room, newest activity first.
@@ -48,7 +62,15 @@ async fn create(
         .ok_or_else(|| Error::validation("name", "is required"))?;
     Ok((
         StatusCode::CREATED,
-        Json(rooms::create(&state, &user, &name).await?),
+        Json(
+            rooms::create_as(
+                &state,
+                &user,
+                &name,
+                RoomKind::parse_new(body.kind.as_deref())?,
+            )
+            .await?,
+        ),
     ))
 }
 
@@ -110,4 +132,56 @@ async fn mark_read(
     Ok(Json(
         rooms::mark_read(&state, &user, id, MessageId(message)).await?,
     ))
+}
+
+/// The owner adds a member by username (idempotent).
+#[utoipa::path(post, path = "/api/rooms/{id}/members", tag = "rooms", security(("bearer" = [])), params(("id" = i64, Path)),
+    request_body = Someone,
+    responses((status = 200, body = Room), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn add_member(
+    State(state): State<AppState>,
+    user: AuthUser,
+    RoomPath(id): RoomPath,
+    ApiJson(body): ApiJson<Someone>,
+) -> Result<Json<Room>> {
+    let username = body
+        .username
+        .ok_or_else(|| Error::validation("username", "is required"))?;
+    Ok(Json(rooms::add_member(&state, &user, id, &username).await?))
+}
+
+/// The owner removes a member; their connections stop receiving the room at once.
+#[utoipa::path(delete, path = "/api/rooms/{id}/members/{user_id}", tag = "rooms", security(("bearer" = [])),
+    params(("id" = i64, Path), ("user_id" = i64, Path)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn remove_member(
+    State(state): State<AppState>,
+    user: AuthUser,
+    MemberPath(id, member): MemberPath,
+) -> Result<StatusCode> {
+    rooms::remove_member(&state, &user, id, member).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The direct room with another user: 201 when created, 200 when it existed.
+#[utoipa::path(post, path = "/api/dms", tag = "rooms", security(("bearer" = [])), request_body = Someone,
+    responses((status = 201, body = Room), (status = 200, description = "the existing direct room", body = Room),
+              (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn open_direct(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(body): ApiJson<Someone>,
+) -> Result<(StatusCode, Json<Room>)> {
+    let username = body
+        .username
+        .ok_or_else(|| Error::validation("username", "is required"))?;
+    let (room, created) = rooms::open_direct(&state, &user, &username).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(room)))
 }

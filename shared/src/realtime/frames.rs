@@ -244,6 +244,8 @@ pub enum RoomEvent {
     Joined,
     /// To the user's own connections: they left the room.
     Left,
+    /// To the user's own connections: the owner removed them.
+    Removed,
     /// To the members' connections: the member list (or name) changed. The per-caller fields
     /// of the room are not the recipient's.
     Updated,
