@@ -370,6 +370,9 @@ export class ChatStack extends cdk.Stack {
       ['/api/rooms/{id}/join', POST, roomsIntegration],
       ['/api/rooms/{id}/leave', POST, roomsIntegration],
       ['/api/rooms/{id}/read', POST, roomsIntegration],
+      ['/api/rooms/{id}/members', POST, roomsIntegration],
+      ['/api/rooms/{id}/members/{user_id}', DELETE, roomsIntegration],
+      ['/api/dms', POST, roomsIntegration],
       ['/api/health', GET, roomsIntegration],
       ['/api/openapi.json', GET, roomsIntegration],
       ['/api/rooms/{id}/messages', GET, messagesIntegration],
@@ -378,6 +381,7 @@ export class ChatStack extends cdk.Stack {
       ['/api/rooms/{id}/messages/{mid}', DELETE, messagesIntegration],
       ['/api/rooms/{id}/messages/{mid}/reactions/{emoji}', PUT, messagesIntegration],
       ['/api/rooms/{id}/messages/{mid}/reactions/{emoji}', DELETE, messagesIntegration],
+      ['/api/search', GET, messagesIntegration],
     ];
     for (const [routePath, method, routeIntegration] of routes) {
       httpApi.addRoutes({ path: routePath, methods: [method], integration: routeIntegration });

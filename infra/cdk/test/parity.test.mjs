@@ -41,6 +41,9 @@ const HTTP_ROUTES = {
   'POST /api/rooms/{id}/join': 'rooms',
   'POST /api/rooms/{id}/leave': 'rooms',
   'POST /api/rooms/{id}/read': 'rooms',
+  'POST /api/rooms/{id}/members': 'rooms',
+  'DELETE /api/rooms/{id}/members/{user_id}': 'rooms',
+  'POST /api/dms': 'rooms',
   'GET /api/health': 'rooms',
   'GET /api/openapi.json': 'rooms',
   $default: 'rooms',
@@ -50,6 +53,7 @@ const HTTP_ROUTES = {
   'DELETE /api/rooms/{id}/messages/{mid}': 'messages',
   'PUT /api/rooms/{id}/messages/{mid}/reactions/{emoji}': 'messages',
   'DELETE /api/rooms/{id}/messages/{mid}/reactions/{emoji}': 'messages',
+  'GET /api/search': 'messages',
 };
 const WS_ROUTES = { $connect: 'ws-connect', $default: 'ws-message', $disconnect: 'ws-disconnect' };
 
