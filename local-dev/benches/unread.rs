@@ -3,8 +3,8 @@
 //! Seeds `UNREAD_ROOMS` rooms (default 100) of `UNREAD_MESSAGES` messages each (default
 //! 10,000) with multi-row INSERTs, makes one reader a member of all of them, and times the
 //! list over HTTP with the reader's markers 10 messages behind in every room, with nothing
-//! read at all, and with everything read. Prints the `EXPLAIN` of the unread-count and the
-//! fan-out statements.
+//! read at all, and with everything read; then a `since` page and searches over all of it.
+//! Prints the `EXPLAIN` of the unread-count, `since` and fan-out statements.
 //!
 //! `TEST_MYSQL_URL=mysql://root@127.0.0.1:3306 cargo bench -p local-dev --bench unread`
 //! (SQLite without it). `UNREAD_REQUESTS=30` sets the requests per case.
@@ -164,6 +164,35 @@ async fn main() {
         median(&mut times),
         p95(&mut times)
     );
+
+    for (what, query) in [
+        ("search, rare word (100 hits)", "q=4242"),
+        ("search, common word (1M hits)", "q=busy"),
+        ("search, two words", "q=message+4242"),
+    ] {
+        let url = format!("http://{addr}/api/search?{query}&limit=20");
+        let mut times = Vec::new();
+        let mut hits = 0;
+        for _ in 0..requests {
+            let started = Instant::now();
+            let page: serde_json::Value = http
+                .get(&url)
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            times.push(started.elapsed());
+            hits = page["messages"].as_array().map_or(0, Vec::len);
+        }
+        println!(
+            "{what:>28}  {:>8.2}ms  {:>8.2}ms  {hits:>12}",
+            median(&mut times),
+            p95(&mut times)
+        );
+    }
 
     if state.db.backend == shared::db::Backend::MySql {
         let (newest,): (i64,) = sqlx::query_as("SELECT MAX(id) FROM messages WHERE room_id = ?")

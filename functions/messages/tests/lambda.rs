@@ -125,3 +125,43 @@ async fn edits_and_reactions_through_the_function_take_seqs_and_are_pushed() {
     );
     assert_eq!(room.id, RoomId(1));
 }
+
+#[tokio::test]
+async fn search_through_the_function_finds_messages_of_the_callers_rooms() {
+    let test = sqlite_state(&[]).await;
+    let state = &test.state;
+    let alice = test.user("alice").await;
+    let token = test.token(&alice);
+    let room = shared::rooms::create(state, &alice, "General")
+        .await
+        .unwrap();
+    for content in [
+        "deploying lambda functions",
+        "nothing to see",
+        "Lambda cold starts",
+    ] {
+        let new = shared::messages::NewPost {
+            content,
+            client_id: None,
+            reply_to: None,
+        };
+        shared::messages::post(state, &alice, room.id, new)
+            .await
+            .unwrap();
+    }
+    let mut search = event("search.json");
+    search["headers"]["authorization"] = json!(format!("Bearer {token}"));
+    let found = invoke(state, search).await;
+    assert_eq!(found["statusCode"], 200, "{found}");
+    let page: Value = serde_json::from_str(found["body"].as_str().unwrap()).unwrap();
+    let contents: Vec<&str> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        contents,
+        vec!["Lambda cold starts", "deploying lambda functions"]
+    );
+}

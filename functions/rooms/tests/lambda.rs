@@ -63,3 +63,58 @@ async fn health_checks_the_database_through_a_lambda_event() {
         json!({"status": "ok", "database": "ok"})
     );
 }
+
+#[tokio::test]
+async fn private_rooms_members_and_direct_rooms_through_lambda_events() {
+    let test = sqlite_state(&[]).await;
+    let state = &test.state;
+    let alice = test.user("alice").await;
+    let bob = test.user("bob").await;
+    let (alice_token, bob_token) = (test.token(&alice), test.token(&bob));
+
+    let created = invoke(
+        state,
+        with_token(event("create-private-room.json"), &alice_token),
+    )
+    .await;
+    assert_eq!(created["statusCode"], 201, "{created}");
+    let room: Value = serde_json::from_str(created["body"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        [&room["id"], &room["kind"], &room["role"]],
+        [&json!(1), &json!("private"), &json!("owner")]
+    );
+
+    // Bob cannot see it until Alice adds him.
+    let list = |token: &str| with_token(event("list-rooms.json"), token);
+    let listed = invoke(state, list(&bob_token)).await;
+    assert_eq!(listed["body"], "[]");
+    let added = invoke(state, with_token(event("add-member.json"), &alice_token)).await;
+    assert_eq!(added["statusCode"], 200, "{added}");
+    let listed = invoke(state, list(&bob_token)).await;
+    let rooms: Value = serde_json::from_str(listed["body"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        [&rooms[0]["id"], &rooms[0]["role"]],
+        [&json!(1), &json!("member")]
+    );
+    // Bob, a member but not the owner, cannot add anyone.
+    let refused = invoke(state, with_token(event("add-member.json"), &bob_token)).await;
+    assert_eq!(refused["statusCode"], 403);
+
+    let opened = invoke(
+        state,
+        with_token(event("open-direct-room.json"), &alice_token),
+    )
+    .await;
+    assert_eq!(opened["statusCode"], 201, "{opened}");
+    let again = invoke(
+        state,
+        with_token(event("open-direct-room.json"), &alice_token),
+    )
+    .await;
+    assert_eq!(again["statusCode"], 200);
+    let dm: Value = serde_json::from_str(again["body"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        [&dm["kind"], &dm["name"], &dm["member_count"]],
+        [&json!("direct"), &json!("bob"), &json!(2)]
+    );
+}
