@@ -35,10 +35,11 @@ fn assemble(row: RoomRow, members: Vec<UserSummary>, viewer: Viewer<'_>) -> Room
         Viewer::Shared { is_member } => (None, is_member, None),
     };
     let read = read.filter(|_| is_member).unwrap_or_default();
+    // A shared view is nobody's: its readers work their role out from `owner_id`.
     let role = match (is_member, me) {
-        (false, _) => None,
+        (false, _) | (true, None) => None,
         (true, Some(me)) if row.owner_id == Some(me) => Some(Role::Owner),
-        (true, _) => Some(Role::Member),
+        (true, Some(_)) => Some(Role::Member),
     };
     // A direct room is called after the other user, as each of the two sees it.
     let name = match (row.kind, me) {
@@ -91,15 +92,23 @@ pub async fn create_as(
 ) -> Result<Room> {
     let name = RoomName::parse(name)?;
     let now = Timestamp::now();
+    // Public names are unique; a private room's name is its members' business, so it takes a
+    // key of its own (a taken name would otherwise reveal that a private room has it).
+    let key = match kind {
+        RoomKind::Public => name.key(),
+        _ => format!("\u{2}pending:{}:{}", user.id, now.millis()),
+    };
     let mut tx = state.db.pool.begin().await?;
-    let id = match db::rooms::insert(&mut tx, name.as_str(), &name.key(), kind, user.id, now).await
-    {
+    let id = match db::rooms::insert(&mut tx, name.as_str(), &key, kind, user.id, now).await {
         Ok(id) => id,
         Err(e) if db::is_unique_violation(&e) => {
             return Err(Error::Conflict("room name already taken"));
         }
         Err(e) => return Err(e.into()),
     };
+    if kind != RoomKind::Public {
+        db::rooms::set_name_key(&mut *tx, id, &format!("\u{2}private:{id}")).await?;
+    }
     db::room_members::insert(&mut *tx, id, user.id, now).await?;
     tx.commit().await?;
     tracing::info!(room_id = %id, kind = kind.as_str(), "room created");
@@ -244,6 +253,8 @@ pub async fn join(state: &AppState, user: &AuthUser, id: RoomId) -> Result<Room>
 async fn add(state: &AppState, user: UserId, who: UserSummary, id: RoomId) -> Result<()> {
     let added = db::room_members::insert(&state.db.pool, id, user, Timestamp::now()).await?;
     if added {
+        // A room its last member left belongs to whoever comes back first.
+        db::rooms::claim_if_ownerless(&state.db.pool, id, user).await?;
         let theirs = AuthUser {
             id: user,
             username: who.username.clone(),
@@ -345,16 +356,15 @@ async fn remove(state: &AppState, who: UserSummary, room: &Room, event: RoomEven
         return Ok(());
     }
     if room.owner_id == Some(who.id) {
-        let heir = db::room_members::longest_standing(&state.db.pool, id).await?;
-        db::rooms::set_owner(&state.db.pool, id, heir).await?;
-        tracing::info!(room_id = %id, owner = ?heir, "ownership passed on");
+        db::rooms::pass_ownership(&state.db.pool, id, who.id).await?;
+        tracing::info!(room_id = %id, "ownership passed on");
     }
     let theirs = AuthUser {
         id: who.id,
         username: who.username.clone(),
         expires_at: 0,
     };
-    // Their last look at it: a public room they can still see, or just its id and name.
+    // Their last look at it, as a non-member sees it.
     let last_view = view(state, id, Viewer::User(&theirs, None)).await?;
     push::membership(state, who.id, event, last_view).await;
     announce_member_list(state, who.id, id).await;

@@ -409,6 +409,25 @@ async fn ownership_passes_to_the_longest_standing_member(backend: Backend) {
         [&Value::Null, &json!(0)],
         "ownerless, still there"
     );
+    // Whoever comes back first owns it again.
+    app.join(&second, room).await;
+    let card: Value = app
+        .get(&format!("/api/rooms/{room}"), Some(&second.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(card["role"], "owner");
+
+    // Private names are not unique, and a taken one reveals nothing.
+    let a = app.create_room_of_kind(&owner, "war room", "private").await;
+    let b = app.create_room_of_kind(&first, "war room", "private").await;
+    assert_ne!(a, b);
+    assert_eq!(
+        app.create_room(&second, "war room").await.status(),
+        StatusCode::CREATED,
+        "a public one too"
+    );
 }
 
 async fn one_direct_room_per_pair_even_under_twenty_concurrent_creations(backend: Backend) {

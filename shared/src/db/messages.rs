@@ -498,6 +498,15 @@ pub async fn search(
     before: MessageId,
     fetch: i64,
 ) -> Result<Vec<Message>> {
+    // InnoDB indexes no word under innodb_ft_min_token_size (3) characters: such a required
+    // term would match nothing, so it is left out (SQLite's FTS5 indexes every word).
+    let terms: Vec<&String> = match backend {
+        super::Backend::MySql => terms.iter().filter(|t| t.chars().count() >= 3).collect(),
+        super::Backend::Sqlite => terms.iter().collect(),
+    };
+    if terms.is_empty() {
+        return Ok(Vec::new());
+    }
     let (sql, query) = match backend {
         super::Backend::MySql => (
             concat!(

@@ -209,17 +209,3 @@ pub async fn members_by_keys<'c>(
         .map(|(id,)| UserId(id))
         .collect())
 }
-
-/// The longest-standing member (joined first), who takes over when the owner leaves.
-pub async fn longest_standing<'c>(
-    ex: impl Executor<'c, Database = Any>,
-    room: RoomId,
-) -> Result<Option<UserId>> {
-    let row: Option<(i64,)> = sqlx::query_as(
-        "SELECT user_id FROM room_members WHERE room_id = ? ORDER BY joined_at, user_id LIMIT 1",
-    )
-    .bind(room.0)
-    .fetch_optional(ex)
-    .await?;
-    Ok(row.map(|(id,)| UserId(id)))
-}

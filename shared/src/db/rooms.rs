@@ -93,13 +93,48 @@ pub async fn find_by_key<'c>(
     Ok(row.map(from_row))
 }
 
-pub async fn set_owner<'c>(
+/// Hands the room from `from` to its longest-standing member (none: ownerless), in one
+/// statement, and only if `from` still owns it.
+pub async fn pass_ownership<'c>(
     ex: impl Executor<'c, Database = Any>,
     id: RoomId,
-    owner: Option<UserId>,
+    from: UserId,
 ) -> Result<()> {
-    sqlx::query("UPDATE rooms SET owner_id = ? WHERE id = ?")
-        .bind(owner.map(|o| o.0))
+    sqlx::query(
+        "UPDATE rooms SET owner_id = (SELECT m.user_id FROM room_members m WHERE m.room_id = ? ORDER BY m.joined_at, m.user_id LIMIT 1) WHERE id = ? AND owner_id = ?",
+    )
+    .bind(id.0)
+    .bind(id.0)
+    .bind(from.0)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Gives an ownerless room (its last member had left) to `user`.
+pub async fn claim_if_ownerless<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: RoomId,
+    user: UserId,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE rooms SET owner_id = ? WHERE id = ? AND owner_id IS NULL AND kind <> 'direct'",
+    )
+    .bind(user.0)
+    .bind(id.0)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Replaces a room's name key (a private room's, once its id is known).
+pub async fn set_name_key<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: RoomId,
+    name_key: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE rooms SET name_key = ? WHERE id = ?")
+        .bind(name_key)
         .bind(id.0)
         .execute(ex)
         .await?;

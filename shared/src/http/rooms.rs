@@ -41,7 +41,7 @@ pub struct Someone {
     username: Option<String>,
 }
 
-/// Every room, newest activity first.
+/// The rooms you can see (public ones, your private and direct ones), newest activity first.
 #[utoipa::path(get, path = "/api/rooms", tag = "rooms", security(("bearer" = [])),
     responses((status = 200, body = [Room]), (status = 401, body = ErrorBody)))]
 async fn list(State(state): State<AppState>, user: AuthUser) -> Result<Json<Vec<Room>>> {
