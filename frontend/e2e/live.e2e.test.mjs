@@ -447,6 +447,9 @@ describe('one user connection per tab, live sidebar, unread, notifications', { c
     await b.reload();
     await b.getByRole('heading', { name: 'general', exact: true }).waitFor();
     assert.equal(await box().inputValue(), '', 'cleared on send');
+    // The history arrives just after the heading: wait for it, then check it is there once.
+    await waitForCount(b, 'half a thought\nand a second line', 1);
+    await b.waitForTimeout(300);
     assert.equal(await countMessages(b, 'half a thought\nand a second line'), 1);
   });
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ClientFrame, Message, ServerFrame } from '../types/api';
+import { FRESH_MESSAGE_FIELDS } from '../types/api';
 import { frameRoomId, RealtimeHub } from './realtime';
 import type { SocketLike } from './ws-client';
 
@@ -41,6 +42,7 @@ const message = (id: number, roomId: number): Message => ({
   content: `m${id}`,
   created_at: '2026-12-01T10:00:00.000Z',
   client_id: null,
+  ...FRESH_MESSAGE_FIELDS,
 });
 const room = (id: number) => ({
   id,

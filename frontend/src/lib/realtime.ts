@@ -17,6 +17,7 @@ export function frameRoomId(frame: ServerFrame): Id | null {
     case 'read':
       return frame.room_id;
     case 'message':
+    case 'message_updated':
       return frame.room_id ?? frame.message.room_id;
     case 'room':
       return frame.room.id;
@@ -97,8 +98,9 @@ export class RealtimeHub {
     return this.client.send(frame);
   }
 
-  sync(roomId: Id, after: Id | null): boolean {
-    return this.client.sync(roomId, after);
+  /** `since` (a seq): every change after it; else the page after `after` (null: the newest page). */
+  sync(roomId: Id, after: Id | null, since: number | null = null): boolean {
+    return this.client.sync(roomId, after, since);
   }
 
   reconnectNow(): void {

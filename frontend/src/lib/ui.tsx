@@ -26,7 +26,11 @@ type IconName =
   | 'bell'
   | 'bell-off'
   | 'volume'
-  | 'volume-off';
+  | 'volume-off'
+  | 'reply'
+  | 'smile'
+  | 'edit'
+  | 'trash';
 
 const paths: Record<IconName, ReactNode> = {
   send: <path d="M3.4 20.4 21 12 3.4 3.6l-.1 6.6L15 12 3.3 13.8z" fill="currentColor" stroke="none" />,
@@ -80,6 +84,29 @@ const paths: Record<IconName, ReactNode> = {
     <>
       <path d="M11 5 6 9H2v6h4l5 4z" />
       <path d="M19.1 4.9a10 10 0 0 1 0 14.2M15.5 8.5a5 5 0 0 1 0 7" />
+    </>
+  ),
+  reply: (
+    <>
+      <path d="M9 14 4 9l5-5" />
+      <path d="M4 9h10.5a5.5 5.5 0 0 1 0 11H11" />
+    </>
+  ),
+  smile: (
+    <>
+      <circle cx="12" cy="12" r="9" />
+      <path d="M8 14s1.5 2 4 2 4-2 4-2M9 9h.01M15 9h.01" />
+    </>
+  ),
+  edit: (
+    <>
+      <path d="M12 20h9" />
+      <path d="M16.5 3.5a2.1 2.1 0 0 1 3 3L7 19l-4 1 1-4z" />
+    </>
+  ),
+  trash: (
+    <>
+      <path d="M3 6h18M8 6V4a2 2 0 0 1 2-2h4a2 2 0 0 1 2 2v2M19 6l-1 14a2 2 0 0 1-2 2H8a2 2 0 0 1-2-2L5 6" />
     </>
   ),
   'volume-off': (

@@ -209,14 +209,29 @@ describe('WsClient', () => {
     t.last().receive(presence(1));
     t.last().receive(presence(1)); // a pushed presence: no sync pending
     expect(t.frames.map(([f, c]) => [f.type, 'room_id' in f ? f.room_id : null, c])).toEqual([
-      ['history', 2, { sync: { after: 10 } }],
-      ['history', 1, { sync: { after: null } }],
-      ['history', 1, { sync: { after: null } }],
-      ['presence', 1, { syncDone: { after: null, hasMore: false } }],
-      ['presence', 2, { syncDone: { after: 10, hasMore: true } }],
-      ['history', 1, { sync: { after: 5 } }],
-      ['presence', 1, { syncDone: { after: 5, hasMore: true } }],
+      ['history', 2, { sync: { after: 10, since: null } }],
+      ['history', 1, { sync: { after: null, since: null } }],
+      ['history', 1, { sync: { after: null, since: null } }],
+      ['presence', 1, { syncDone: { after: null, since: null, hasMore: false } }],
+      ['presence', 2, { syncDone: { after: 10, since: null, hasMore: true } }],
+      ['history', 1, { sync: { after: 5, since: null } }],
+      ['presence', 1, { syncDone: { after: 5, since: null, hasMore: true } }],
       ['presence', 1, {}],
+    ]);
+  });
+
+  it('a `since` sync (issue 9) asks for the changes after a seq and tags its answer with it', () => {
+    const t = setup();
+    t.client.start();
+    t.last().open(); // sync(1, null)
+    t.last().receive(presence(1));
+    t.client.sync(1, 40, 42);
+    expect(t.last().sent.at(-1)).toEqual({ action: 'sync', room_id: 1, since: 42, after: null, limit: 100 });
+    t.last().receive({ type: 'history', room_id: 1, messages: [], has_more: true, since: 42, last_seq: 400 });
+    t.last().receive(presence(1));
+    expect(t.frames.slice(-2).map(([, c]) => c)).toEqual([
+      { sync: { after: null, since: 42 } },
+      { syncDone: { after: null, since: 42, hasMore: true } },
     ]);
   });
 
@@ -229,7 +244,7 @@ describe('WsClient', () => {
     t.setLastSeen(7);
     t.last().open(); // sync(1, 7)
     t.last().receive({ type: 'history', room_id: 1, messages: [], has_more: false });
-    expect(t.frames.at(-1)![1]).toEqual({ sync: { after: 7 } });
+    expect(t.frames.at(-1)![1]).toEqual({ sync: { after: 7, since: null } });
   });
 
   it('refuses to send while not open so the caller can fall back to REST', () => {

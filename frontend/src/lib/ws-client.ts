@@ -4,7 +4,8 @@
 //
 // - On every (re)open it calls `onOpen`, where the app sends
 //   `{"action":"sync","room_id","after":<last seen id|null>,"limit":50}` for the
-//   open room, so whatever was missed while away arrives once (merged by id).
+//   open room (or, once the room's change seq is known, `"since":<last applied
+//   seq>`), so whatever was missed while away arrives once (merged by id).
 //   `sync()` remembers, per room, which `after` each answer belongs to: an answer
 //   is one or more `history` frames closed by that room's `presence` frame.
 // - It reconnects after any close it did not ask for, clean ones included (API
@@ -33,12 +34,12 @@ export interface FrameContext {
    * `history` frames: the sync they answer (`after` null = the newest page).
    * Absent when no sync for that room was waiting for an answer.
    */
-  sync?: { after: Id | null };
+  sync?: { after: Id | null; since: number | null };
   /**
-   * The `presence` frame that closes a sync answer: its `after`, and whether any
-   * history part said `has_more` (for an `after` sync: more is missing, sync again).
+   * The `presence` frame that closes a sync answer: its `after` / `since`, and
+   * whether any history part said `has_more` (more is missing: sync again).
    */
-  syncDone?: { after: Id | null; hasMore: boolean };
+  syncDone?: { after: Id | null; since: number | null; hasMore: boolean };
 }
 
 /** The subset of the browser WebSocket that the client uses (tests pass a fake). */
@@ -84,6 +85,8 @@ export interface WsClientOptions {
   network?: NetworkWatcher;
   backoff?: BackoffOptions;
   syncLimit?: number;
+  /** Page size of a `since` sync. */
+  sinceLimit?: number;
   pingIntervalMs?: number;
   pongTimeoutMs?: number;
   /** Consecutive failures after which the status reads "offline" (still retrying). */
@@ -132,7 +135,7 @@ export function parseServerFrame(data: unknown): ServerFrame | null {
 
 export class WsClient {
   private readonly opts: Required<
-    Pick<WsClientOptions, 'syncLimit' | 'pingIntervalMs' | 'pongTimeoutMs' | 'offlineAfterAttempts'>
+    Pick<WsClientOptions, 'syncLimit' | 'sinceLimit' | 'pingIntervalMs' | 'pongTimeoutMs' | 'offlineAfterAttempts'>
   > &
     WsClientOptions;
   private readonly timers: Timers;
@@ -148,7 +151,7 @@ export class WsClient {
   private pongTimer: unknown = null;
   private failures = 0;
   /** Per room: the syncs sent on this socket and not yet answered, oldest first. */
-  private pendingSyncs = new Map<Id, { after: Id | null; hasMore: boolean }[]>();
+  private pendingSyncs = new Map<Id, { after: Id | null; since: number | null; hasMore: boolean }[]>();
   private sentSinceOpen = 0;
   private unsubscribeNetwork: (() => void) | null = null;
   private current: StatusInfo = { status: 'connecting', attempt: 0, nextRetryAt: null };
@@ -156,6 +159,7 @@ export class WsClient {
   constructor(options: WsClientOptions) {
     this.opts = {
       syncLimit: 50,
+      sinceLimit: 100,
       pingIntervalMs: PING_INTERVAL_MS,
       pongTimeoutMs: 20_000,
       offlineAfterAttempts: 4,
@@ -213,14 +217,20 @@ export class WsClient {
     this.sentSinceOpen += 1;
     if (frame.action === 'sync') {
       const queue = this.pendingSyncs.get(frame.room_id) ?? [];
-      queue.push({ after: frame.after, hasMore: false });
+      queue.push({ after: frame.after, since: frame.since ?? null, hasMore: false });
       this.pendingSyncs.set(frame.room_id, queue);
     }
     return true;
   }
 
-  /** Ask for what came after `after` in a room (null: the newest page); the connection now views that room. */
-  sync(roomId: Id, after: Id | null): boolean {
+  /**
+   * Ask for a room's changes after seq `since` (issue 9), or else for what came
+   * after message `after` (null: the newest page); the connection now views that room.
+   */
+  sync(roomId: Id, after: Id | null, since: number | null = null): boolean {
+    if (since !== null) {
+      return this.send({ action: 'sync', room_id: roomId, since, after: null, limit: this.opts.sinceLimit });
+    }
     return this.send({ action: 'sync', room_id: roomId, after, limit: this.opts.syncLimit });
   }
 
@@ -232,11 +242,11 @@ export class WsClient {
     if (!queue || !head) return {};
     if (frame.type === 'history') {
       head.hasMore = head.hasMore || frame.has_more;
-      return { sync: { after: head.after } };
+      return { sync: { after: head.after, since: head.since } };
     }
     queue.shift();
     if (queue.length === 0) this.pendingSyncs.delete(frame.room_id);
-    return { syncDone: { after: head.after, hasMore: head.hasMore } };
+    return { syncDone: { after: head.after, since: head.since, hasMore: head.hasMore } };
   }
 
   // ---- internals ---------------------------------------------------------

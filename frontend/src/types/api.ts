@@ -1,5 +1,6 @@
 // Wire types: these mirror shared/API.md (v1) plus issue 8 (one connection per
-// user, read markers and unread counts). Times are RFC 3339 UTC
+// user, read markers and unread counts) and issue 9 (edits, deletions, replies,
+// reactions, mentions, the per-room change seq). Times are RFC 3339 UTC
 // strings ("2026-11-23T20:31:07.123Z"); ids are positive integers.
 
 export type Id = number;
@@ -39,8 +40,12 @@ export interface Room {
   last_read_id: Id | null;
   /** Messages by others after the caller's marker (0 for non-members). */
   unread_count: number;
-  /** Unread messages that mention the caller (always 0 until mentions exist). */
+  /** Unread messages that mention the caller. */
   mention_count: number;
+  /** The room's latest change seq (issue 9; absent on older servers). */
+  last_seq?: number;
+  /** The room's owner (its creator): may delete anyone's message. */
+  owner_id?: Id;
 }
 
 /** The caller's per-room read state: `POST /api/rooms/{id}/read` and the `read` frame. */
@@ -61,6 +66,19 @@ export function normalizeRoom(room: Room): Room {
   };
 }
 
+/** The parent of a reply as the reply carries it; `excerpt` is "" once the parent is deleted. */
+export interface ReplyRef {
+  id: Id;
+  sender: UserSummary;
+  excerpt: string;
+}
+
+export interface Reaction {
+  emoji: string;
+  count: number;
+  user_ids: Id[];
+}
+
 export interface Message {
   id: Id;
   room_id: Id;
@@ -68,16 +86,76 @@ export interface Message {
   content: string;
   created_at: Timestamp;
   client_id: string | null;
+  /** The room seq of this message's latest change (null on servers without seqs). */
+  seq: number | null;
+  edited_at: Timestamp | null;
+  /** A tombstone: content "", no reactions, no reply, no mentions. */
+  deleted: boolean;
+  reply_to: ReplyRef | null;
+  /** Ordered by first use. */
+  reactions: Reaction[];
+  /** Room members named as @username in the content. */
+  mentions: UserSummary[];
+}
+
+/** A message's lifecycle fields before anything happened to it. */
+export const FRESH_MESSAGE_FIELDS = Object.freeze({
+  seq: null,
+  edited_at: null,
+  deleted: false,
+  reply_to: null,
+  reactions: [] as Reaction[],
+  mentions: [] as UserSummary[],
+}) satisfies Pick<Message, 'seq' | 'edited_at' | 'deleted' | 'reply_to' | 'reactions' | 'mentions'>;
+
+/** Fills the fields a server without the message lifecycle (issue 9) leaves out. */
+export function normalizeMessage(m: Message): Message {
+  if (
+    typeof m.seq === 'number' &&
+    m.edited_at !== undefined &&
+    typeof m.deleted === 'boolean' &&
+    m.reply_to !== undefined &&
+    Array.isArray(m.reactions) &&
+    Array.isArray(m.mentions)
+  ) {
+    return m;
+  }
+  return {
+    ...m,
+    seq: typeof m.seq === 'number' ? m.seq : null,
+    edited_at: m.edited_at ?? null,
+    deleted: m.deleted === true,
+    reply_to: m.reply_to ?? null,
+    reactions: Array.isArray(m.reactions) ? m.reactions : [],
+    mentions: Array.isArray(m.mentions) ? m.mentions : [],
+  };
 }
 
 export interface MessagePage {
   messages: Message[];
   has_more: boolean;
+  /** The room's latest seq when the page was read (issue 9 servers). */
+  last_seq?: number;
+}
+
+/** `?since=<seq>`: the current state of every message changed after that seq, ordered by seq. */
+export interface SincePage {
+  messages: Message[];
+  has_more: boolean;
+  last_seq: number;
+}
+
+/** `?around=<id>`: that message with some before and after it, oldest first. */
+export interface AroundPage {
+  messages: Message[];
+  has_more: boolean;
+  has_more_after: boolean;
 }
 
 export interface NewMessage {
   content: string;
   client_id?: string;
+  reply_to?: Id;
 }
 
 /** Every 4xx/5xx body: `{"error":{"code","message"}}`. */
@@ -108,8 +186,11 @@ export interface RuntimeConfigFile {
 // ---- WebSocket frames (user connection: every room frame names its room) ----
 
 export type ClientFrame =
-  | { action: 'sync'; room_id: Id; after: Id | null; limit: number }
-  | { action: 'sendMessage'; room_id: Id; content: string; client_id?: string }
+  | { action: 'sync'; room_id: Id; after: Id | null; since?: number | null; limit: number }
+  | { action: 'sendMessage'; room_id: Id; content: string; client_id?: string; reply_to?: Id }
+  | { action: 'editMessage'; room_id: Id; message_id: Id; content: string }
+  | { action: 'deleteMessage'; room_id: Id; message_id: Id }
+  | { action: 'addReaction' | 'removeReaction'; room_id: Id; message_id: Id; emoji: string }
   | { action: 'typing'; room_id: Id }
   | { action: 'read'; room_id: Id; message_id: Id }
   | { action: 'ping' };
@@ -119,10 +200,21 @@ export interface HistoryFrame {
   room_id: Id;
   messages: Message[];
   has_more: boolean;
+  /** The `since` the sync asked (issue 9), when it asked one. */
+  since?: number | null;
+  /** The room's latest seq (issue 9). */
+  last_seq?: number;
 }
 
 export interface MessageFrame {
   type: 'message';
+  room_id: Id;
+  message: Message;
+}
+
+/** A message was edited, deleted (tombstone), its reactions or its reply excerpt changed. */
+export interface MessageUpdatedFrame {
+  type: 'message_updated';
   room_id: Id;
   message: Message;
 }
@@ -168,6 +260,7 @@ export interface ErrorFrame {
 export type ServerFrame =
   | HistoryFrame
   | MessageFrame
+  | MessageUpdatedFrame
   | PresenceFrame
   | TypingFrame
   | ReadFrame

@@ -1,5 +1,5 @@
 import type { ApiClient } from '../../../lib/api-client';
-import type { Message, MessagePage, NewMessage, ReadState, Room } from '../../../types/api';
+import type { AroundPage, Message, MessagePage, NewMessage, ReadState, Room, SincePage } from '../../../types/api';
 import { PAGE_SIZE } from '../../../types/api';
 
 export function getRoom(api: ApiClient, roomId: number): Promise<Room> {
@@ -33,4 +33,38 @@ export function postMessage(api: ApiClient, roomId: number, body: NewMessage): P
 /** Move the caller's read marker up to `messageId` (never back). */
 export function markRead(api: ApiClient, roomId: number, messageId: number): Promise<ReadState> {
   return api.post<ReadState>(`/api/rooms/${roomId}/read`, { message_id: messageId });
+}
+
+/** The current state of every message changed after seq `since`, ordered by seq. */
+export function listSince(api: ApiClient, roomId: number, since: number, limit = 100): Promise<SincePage> {
+  return api.get<SincePage>(`/api/rooms/${roomId}/messages`, { query: { since, limit } });
+}
+
+/** A message with up to limit/2 before it and the rest after, oldest first. */
+export function listAround(api: ApiClient, roomId: number, messageId: number, limit: number = PAGE_SIZE): Promise<AroundPage> {
+  return api.get<AroundPage>(`/api/rooms/${roomId}/messages`, { query: { around: messageId, limit } });
+}
+
+/** Your own message only; 409 once it is deleted. */
+export function editMessage(api: ApiClient, roomId: number, messageId: number, content: string): Promise<Message> {
+  return api.request<Message>(`/api/rooms/${roomId}/messages/${messageId}`, { method: 'PATCH', body: { content } });
+}
+
+/** Your own message, or any in a room you own. 204, also the second time. */
+export function deleteMessage(api: ApiClient, roomId: number, messageId: number): Promise<void> {
+  return api.request<void>(`/api/rooms/${roomId}/messages/${messageId}`, { method: 'DELETE' });
+}
+
+function reactionPath(roomId: number, messageId: number, emoji: string): string {
+  return `/api/rooms/${roomId}/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`;
+}
+
+/** Idempotent: the message with your reaction. */
+export function addReaction(api: ApiClient, roomId: number, messageId: number, emoji: string): Promise<Message> {
+  return api.request<Message>(reactionPath(roomId, messageId, emoji), { method: 'PUT' });
+}
+
+/** Idempotent: the message without your reaction. */
+export function removeReaction(api: ApiClient, roomId: number, messageId: number, emoji: string): Promise<Message> {
+  return api.request<Message>(reactionPath(roomId, messageId, emoji), { method: 'DELETE' });
 }

@@ -5,7 +5,14 @@ import type { ChatState } from '../hooks/chat-state';
 import { newestMessage, visibleMessages } from '../hooks/chat-state';
 import type { PendingMessage } from '../hooks/outbox';
 import { buildTimeline } from '../hooks/timeline';
+import { MessageActionsContext, type MessageActions } from './message-context';
 import { MessageItem } from './MessageItem';
+
+/** The room's part of every row's context; the list adds which row is open, focused, highlighted. */
+export type RowActions = Omit<
+  MessageActions,
+  'activeId' | 'setActiveId' | 'pickerId' | 'setPickerId' | 'focusId' | 'setFocusId' | 'highlightId'
+>;
 
 interface Props {
   roomName: string;
@@ -13,16 +20,19 @@ interface Props {
   pending: readonly PendingMessage[];
   loadingOlder: boolean;
   onLoadOlder: () => Promise<void>;
-  onRetry: (clientId: string) => void;
-  onDiscard: (clientId: string) => void;
+  actions: RowActions;
+  /** Scroll to this message, focus and highlight it (a new nonce each time). */
+  reveal?: { id: Id; nonce: number } | null;
   /** Called with the newest message's id while it is on screen, null when it is not. */
   onNewestOnScreen?: (messageId: Id | null) => void;
 }
 
+const HIGHLIGHT_MS = 2200;
+
 const NEAR_BOTTOM_PX = 120;
 const LOAD_OLDER_PX = 300;
 
-export function MessageList({ roomName, state, pending, loadingOlder, onLoadOlder, onRetry, onDiscard, onNewestOnScreen }: Props) {
+export function MessageList({ roomName, state, pending, loadingOlder, onLoadOlder, actions, reveal, onNewestOnScreen }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const rows = useMemo(() => buildTimeline(visibleMessages(state, pending), state.selfId), [state, pending]);
   const [unseen, setUnseen] = useState(0);
@@ -89,6 +99,42 @@ export function MessageList({ roomName, state, pending, loadingOlder, onLoadOlde
     reportNewest();
   });
 
+  // ---- the rows' menus, focus and highlight ------------------------------------------
+  const [activeId, setActiveId] = useState<Id | null>(null);
+  const [pickerId, setPickerId] = useState<Id | null>(null);
+  const [focusId, setFocusId] = useState<Id | null>(null);
+  const [highlightId, setHighlightId] = useState<Id | null>(null);
+  const ids = state.messages;
+  // The roving tab stop: the row last focused, else the newest message.
+  const tabStop = focusId !== null && ids.some((m) => m.id === focusId) ? focusId : (ids[ids.length - 1]?.id ?? null);
+  const context = useMemo<MessageActions>(
+    () => ({ ...actions, activeId, setActiveId, pickerId, setPickerId, focusId: tabStop, setFocusId, highlightId }),
+    [actions, activeId, pickerId, tabStop, highlightId],
+  );
+
+  // A long-pressed row's menu closes on a touch elsewhere.
+  useEffect(() => {
+    if (activeId === null) return;
+    const onDown = (e: PointerEvent) => {
+      const row = scroller.current?.querySelector(`[data-message-id="${activeId}"]`);
+      if (!row || !row.contains(e.target as Node)) setActiveId(null);
+    };
+    document.addEventListener('pointerdown', onDown, true);
+    return () => document.removeEventListener('pointerdown', onDown, true);
+  }, [activeId]);
+
+  useEffect(() => {
+    if (!reveal) return;
+    const node = scroller.current?.querySelector<HTMLElement>(`[data-message-id="${reveal.id}"]`);
+    if (!node) return;
+    node.scrollIntoView({ block: 'center' });
+    setFocusId(reveal.id);
+    node.focus({ preventScroll: true });
+    setHighlightId(reveal.id);
+    const t = window.setTimeout(() => setHighlightId((h) => (h === reveal.id ? null : h)), HIGHLIGHT_MS);
+    return () => window.clearTimeout(t);
+  }, [reveal]);
+
   const maybeLoadOlder = useCallback(() => {
     const el = scroller.current;
     if (!el || loadingOlder || !state.hasMoreOlder) return;
@@ -135,17 +181,19 @@ export function MessageList({ roomName, state, pending, loadingOlder, onLoadOlde
             Loading messages…
           </div>
         ) : (
-          <ol className="message-list" role="log" aria-live="polite" aria-relevant="additions" aria-label="Message history">
-            {rows.map((row) =>
-              row.kind === 'day' ? (
-                <li key={row.key} className="day-sep" role="separator" aria-label={row.label}>
-                  <span>{row.label}</span>
-                </li>
-              ) : (
-                <MessageItem key={row.key} row={row} onRetry={onRetry} onDiscard={onDiscard} />
-              ),
-            )}
-          </ol>
+          <MessageActionsContext.Provider value={context}>
+            <ol className="message-list" role="log" aria-live="polite" aria-relevant="additions" aria-label="Message history">
+              {rows.map((row) =>
+                row.kind === 'day' ? (
+                  <li key={row.key} className="day-sep" role="separator" aria-label={row.label}>
+                    <span>{row.label}</span>
+                  </li>
+                ) : (
+                  <MessageItem key={row.key} row={row} />
+                ),
+              )}
+            </ol>
+          </MessageActionsContext.Provider>
         )}
       </div>
       {unseen > 0 && (

@@ -1,15 +1,17 @@
-import { useState } from 'react';
+import { useCallback, useMemo, useRef, useState } from 'react';
 import { useSession } from '../../../lib/app-context';
 import { Link } from '../../../lib/router';
 import { Icon } from '../../../lib/ui';
-import type { Room, UserSummary } from '../../../types/api';
-import { typingText, withSelfOnline } from '../hooks/chat-state';
+import type { Id, Message, Room, UserSummary } from '../../../types/api';
+import { lastEditable, typingText, withSelfOnline } from '../hooks/chat-state';
 import { draftKey } from '../hooks/drafts';
 import { useChatRoom } from '../hooks/use-chat-room';
-import { Composer } from './Composer';
+import { Composer, type ComposeMode } from './Composer';
+import { ConfirmDialog } from './ConfirmDialog';
 import { ConnectionStatus } from './ConnectionStatus';
 import { MembersPanel } from './MembersPanel';
-import { MessageList } from './MessageList';
+import { MessageList, type RowActions } from './MessageList';
+import { preloadRichText } from './RichText';
 
 interface Props {
   roomId: number;
@@ -22,12 +24,49 @@ interface Props {
   onLeave?: (roomId: number) => Promise<void>;
 }
 
+preloadRichText();
+
 export function RoomView({ roomId, knownName, otherUnread = 0, onRoomUpdated, onMarkedRead, onLeave }: Props) {
   const session = useSession();
   const chat = useChatRoom(roomId, { onRoomUpdated, onMarkedRead });
   const [showMembers, setShowMembers] = useState(false);
   const [leaving, setLeaving] = useState(false);
   const [joining, setJoining] = useState(false);
+  const [mode, setMode] = useState<ComposeMode>(null);
+  const [confirmDelete, setConfirmDelete] = useState<Message | null>(null);
+  const [deleting, setDeleting] = useState(false);
+  const [reveal, setReveal] = useState<{ id: Id; nonce: number } | null>(null);
+  const chatRef = useRef(chat);
+  chatRef.current = chat;
+
+  // The room's members (and anyone online in it), for names of reactors and @mentions.
+  const roomMembers = chat.room?.members;
+  const members = useMemo(() => {
+    const list: UserSummary[] = [...(roomMembers ?? [])];
+    const online = withSelfOnline(chat.state.online, { id: session.user.id, username: session.user.username });
+    for (const u of online) if (!list.some((m) => m.id === u.id)) list.push(u);
+    return list;
+  }, [roomMembers, chat.state.online, session.user.id, session.user.username]);
+
+  const jump = useCallback(async (id: Id) => {
+    if (await chatRef.current.loadMessage(id)) setReveal({ id, nonce: Date.now() });
+  }, []);
+
+  const actions = useMemo<RowActions>(
+    () => ({
+      selfId: session.user.id,
+      ownerId: chat.ownerId,
+      members,
+      onReply: (message) => setMode({ kind: 'reply', message }),
+      onEdit: (message) => setMode({ kind: 'edit', message }),
+      onDelete: (message) => setConfirmDelete(message),
+      onToggleReaction: (message, emoji) => void chatRef.current.toggleReaction(message.id, emoji),
+      onJump: (id) => void jump(id),
+      onRetry: chat.retry,
+      onDiscard: chat.discard,
+    }),
+    [session.user.id, chat.ownerId, members, jump, chat.retry, chat.discard],
+  );
 
   if (chat.access === 'loading') {
     return (
@@ -96,8 +135,9 @@ export function RoomView({ roomId, knownName, otherUnread = 0, onRoomUpdated, on
   const roomName = room?.name ?? '';
   // You count as online yourself, whatever the last presence frame said.
   const online = withSelfOnline(chat.state.online, { id: session.user.id, username: session.user.username });
-  const members: UserSummary[] = [...(room?.members ?? [])];
-  for (const u of online) if (!members.some((m) => m.id === u.id)) members.push(u);
+  // A message being edited or replied to that was deleted meanwhile: stop.
+  const modeMessage = mode ? chat.state.messages.find((m) => m.id === mode.message.id) : null;
+  const liveMode: ComposeMode = mode && modeMessage && !modeMessage.deleted ? mode : null;
   const typing = typingText(chat.state.typing);
 
   return (
@@ -173,8 +213,8 @@ export function RoomView({ roomId, knownName, otherUnread = 0, onRoomUpdated, on
             onNewestOnScreen={chat.newestOnScreen}
             loadingOlder={chat.loadingOlder}
             onLoadOlder={chat.loadOlder}
-            onRetry={chat.retry}
-            onDiscard={chat.discard}
+            actions={actions}
+            reveal={reveal}
           />
           <div className="typing" aria-live="polite" role="status" aria-label="Typing">
             {typing && (
@@ -191,8 +231,25 @@ export function RoomView({ roomId, knownName, otherUnread = 0, onRoomUpdated, on
           <Composer
             roomName={roomName}
             draftKey={draftKey(session.user.id, roomId)}
-            onSend={chat.send}
+            onSend={(content) => {
+              if (liveMode?.kind === 'reply') {
+                const parent = liveMode.message;
+                chat.send(content, { id: parent.id, sender: parent.sender, excerpt: parent.content.slice(0, 100) });
+                setMode(null);
+              } else {
+                chat.send(content);
+              }
+            }}
             onTyping={chat.notifyTyping}
+            members={members}
+            selfId={session.user.id}
+            mode={liveMode}
+            onCancelMode={() => setMode(null)}
+            onSaveEdit={(message, content) => chat.edit(message.id, content)}
+            onEditLast={() => {
+              const last = lastEditable(chat.state);
+              if (last) setMode({ kind: 'edit', message: last });
+            }}
           />
         </div>
         {showMembers && (
@@ -202,6 +259,23 @@ export function RoomView({ roomId, knownName, otherUnread = 0, onRoomUpdated, on
             aria-label="Close the people panel"
             onClick={() => setShowMembers(false)}
           />
+        )}
+        {confirmDelete && (
+          <ConfirmDialog
+            title={confirmDelete.sender.id === session.user.id ? 'Delete your message?' : `Delete ${confirmDelete.sender.username}'s message?`}
+            confirmLabel="Delete"
+            busy={deleting}
+            onCancel={() => setConfirmDelete(null)}
+            onConfirm={async () => {
+              setDeleting(true);
+              await chat.remove(confirmDelete.id); // a refusal shows in the banner
+              setDeleting(false);
+              setConfirmDelete(null);
+            }}
+          >
+            <p className="muted">Everyone in #{roomName} will see “This message was deleted” instead. This cannot be undone.</p>
+            <blockquote className="confirm-quote">{confirmDelete.content.slice(0, 200)}</blockquote>
+          </ConfirmDialog>
         )}
         <MembersPanel
           online={online}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../../types/api';
+import { FRESH_MESSAGE_FIELDS } from '../../../types/api';
 import {
   chatReducer,
   initialChatState,
@@ -22,6 +23,7 @@ function msg(id: number, over: Partial<Message> = {}): Message {
     content: `message ${id}`,
     created_at: new Date(Date.UTC(2026, 10, 26, 10, 0, id)).toISOString(),
     client_id: null,
+    ...FRESH_MESSAGE_FIELDS,
     ...over,
   };
 }
@@ -29,6 +31,7 @@ function msg(id: number, over: Partial<Message> = {}): Message {
 function pending(clientId: string, over: Partial<PendingMessage> = {}): PendingMessage {
   return {
     client_id: clientId,
+    ...FRESH_MESSAGE_FIELDS,
     room_id: 7,
     content: `pending ${clientId}`,
     created_at: '2026-11-26T10:05:00.000Z',

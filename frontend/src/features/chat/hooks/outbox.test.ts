@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../../lib/api-client';
 import type { ClientFrame, Message, NewMessage, ServerFrame } from '../../../types/api';
+import { FRESH_MESSAGE_FIELDS } from '../../../types/api';
 import { Outbox, RATE_LIMITED_TEXT } from './outbox';
 
 const ME = { id: 1, username: 'ada' };
@@ -55,6 +56,7 @@ function setup() {
         content: f.content,
         created_at: new Date().toISOString(),
         client_id: clientId,
+        ...FRESH_MESSAGE_FIELDS,
       },
     };
   };
@@ -65,6 +67,7 @@ function setup() {
     content: p.body.content,
     created_at: new Date().toISOString(),
     client_id: p.body.client_id ?? null,
+    ...FRESH_MESSAGE_FIELDS,
   });
   return {
     outbox,
@@ -245,7 +248,7 @@ describe('Outbox', () => {
     const echoFrame: ServerFrame = {
       type: 'message',
       room_id: 7,
-      message: { id: 5, room_id: 7, sender: ME, content: 'race', created_at: new Date().toISOString(), client_id: 'c1' },
+      message: { id: 5, room_id: 7, sender: ME, content: 'race', created_at: new Date().toISOString(), client_id: 'c1', ...FRESH_MESSAGE_FIELDS },
     };
     t.outbox.handleFrame(echoFrame);
     expect(t.outbox.pendingFor(7)).toEqual([]);
@@ -261,7 +264,7 @@ describe('Outbox', () => {
     t.outbox.handleFrame({
       type: 'message',
       room_id: 7,
-      message: { id: 9, room_id: 7, sender: { id: 2, username: 'bob' }, content: 'x', created_at: '2026-12-01T00:00:00.000Z', client_id: 'c1' },
+      message: { id: 9, room_id: 7, sender: { id: 2, username: 'bob' }, content: 'x', created_at: '2026-12-01T00:00:00.000Z', client_id: 'c1', ...FRESH_MESSAGE_FIELDS },
     });
     expect(t.statuses()).toEqual(['mine:sending']);
   });

@@ -17,7 +17,7 @@
 import { isApiError } from '../../../lib/api-client';
 import { Backoff, type BackoffOptions } from '../../../lib/backoff';
 import { newClientId } from '../../../lib/ids';
-import type { ClientFrame, Id, Message, NewMessage, ServerFrame, UserSummary } from '../../../types/api';
+import type { ClientFrame, Id, Message, NewMessage, ReplyRef, ServerFrame, UserSummary } from '../../../types/api';
 
 export type SendStatus = 'queued' | 'sending' | 'waiting' | 'failed';
 
@@ -31,6 +31,8 @@ export interface PendingMessage {
   error: string | null;
   /** While 'waiting' (rate limited): when it goes out again, epoch ms. */
   retryAt: number | null;
+  /** The message this one answers (shown above it while it is on its way). */
+  reply_to?: ReplyRef | null;
 }
 
 export interface OutboxTimers {
@@ -120,7 +122,7 @@ export class Outbox {
 
   // ---- actions ---------------------------------------------------------------
 
-  add(roomId: Id, content: string): string {
+  add(roomId: Id, content: string, replyTo: ReplyRef | null = null): string {
     const clientId = (this.deps.newId ?? newClientId)();
     const item: PendingMessage = {
       client_id: clientId,
@@ -131,6 +133,7 @@ export class Outbox {
       status: 'queued',
       error: null,
       retryAt: null,
+      reply_to: replyTo,
     };
     this.entries.set(clientId, {
       item,
@@ -223,6 +226,7 @@ export class Outbox {
 
     if (!head.preferRest) {
       const frame: ClientFrame = { action: 'sendMessage', room_id: roomId, content: item.content, client_id: item.client_id };
+      if (item.reply_to) frame.reply_to = item.reply_to.id;
       if (this.deps.sendFrame(frame)) {
         head.via = 'ws';
         this.set(head, { status: 'sending', error: null, retryAt: null });
@@ -242,7 +246,9 @@ export class Outbox {
 
     head.via = 'rest';
     this.set(head, { status: 'sending', error: null, retryAt: null });
-    this.deps.post(roomId, { content: item.content, client_id: item.client_id }).then(
+    const body: NewMessage = { content: item.content, client_id: item.client_id };
+    if (item.reply_to) body.reply_to = item.reply_to.id;
+    this.deps.post(roomId, body).then(
       (message) => {
         for (const listener of [...this.storedListeners]) listener(message);
         this.confirm(item.client_id);

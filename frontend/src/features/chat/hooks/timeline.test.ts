@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../../types/api';
+import { FRESH_MESSAGE_FIELDS } from '../../../types/api';
 import { buildTimeline } from './timeline';
 
 function at(id: number, iso: string, senderId = 2): { kind: 'confirmed'; message: Message } {
@@ -12,6 +13,7 @@ function at(id: number, iso: string, senderId = 2): { kind: 'confirmed'; message
       content: 'x',
       created_at: iso,
       client_id: null,
+      ...FRESH_MESSAGE_FIELDS,
     },
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../../types/api';
+import { FRESH_MESSAGE_FIELDS } from '../../../types/api';
 import { DEFAULT_PREFS, loadPrefs, notificationFor, PREFS_KEY, savePrefs, shouldNotify, type NotifyContext } from './notification-logic';
 
 const msg = (over: Partial<Message> = {}): Message => ({
@@ -9,6 +10,7 @@ const msg = (over: Partial<Message> = {}): Message => ({
   content: 'lunch?',
   created_at: '2026-12-01T12:00:00.000Z',
   client_id: null,
+  ...FRESH_MESSAGE_FIELDS,
   ...over,
 });
 

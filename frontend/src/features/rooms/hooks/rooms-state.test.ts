@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Message, Room } from '../../../types/api';
+import { FRESH_MESSAGE_FIELDS } from '../../../types/api';
 import { badgeText, countsAsUnread, documentTitle, emptyRooms, roomsReducer, totalUnread, type RoomsData } from './rooms-state';
 
 const ME = { id: 1, username: 'ada' };
@@ -31,6 +32,7 @@ function msg(id: number, roomId: number, over: Partial<Message> = {}): Message {
     content: `m${id}`,
     created_at: new Date(Date.UTC(2026, 11, 1, 10, 0, id)).toISOString(),
     client_id: null,
+    ...FRESH_MESSAGE_FIELDS,
     ...over,
   };
 }
@@ -63,6 +65,17 @@ describe('unread bookkeeping', () => {
     expect(byId(s, 2).unread_count).toBe(2);
     expect(s.rooms[0]!.id).toBe(2);
     expect(byId(s, 2).last_message_at).toBe(msg(11, 2).created_at);
+  });
+
+  it('a live message mentioning you bumps the mention count too (once), others do not', () => {
+    let s = loaded(room(1), room(2));
+    s = live(s, msg(10, 2, { mentions: [ME] }));
+    s = live(s, msg(10, 2, { mentions: [ME] })); // the same frame again
+    s = live(s, msg(11, 2, { mentions: [BOB] }));
+    s = live(s, msg(12, 2));
+    expect(byId(s, 2)).toMatchObject({ unread_count: 3, mention_count: 1 });
+    s = live(s, msg(13, 1, { mentions: [ME] }), false); // the room being read
+    expect(byId(s, 1).mention_count).toBe(0);
   });
 
   it('does not count what the caller decided is being read, nor messages at or below the marker', () => {

@@ -152,7 +152,12 @@ export function roomsReducer(data: RoomsData, action: RoomsAction): RoomsData {
           next = { ...next, last_read_id: message.id, unread_count: 0, mention_count: 0 };
         }
       } else if (isNew && action.countUnread && room.is_member) {
-        next = { ...next, unread_count: next.unread_count + 1 };
+        const mentionsMe = (message.mentions ?? []).some((u) => u.id === action.selfId);
+        next = {
+          ...next,
+          unread_count: next.unread_count + 1,
+          mention_count: mentionsMe ? next.mention_count + 1 : next.mention_count,
+        };
       }
       const nextCounted =
         counted === undefined || message.id > counted ? { ...data.counted, [room.id]: message.id } : data.counted;

@@ -36,6 +36,8 @@ export function useRooms({ selfId, viewedRoomId }: { selfId: Id; viewedRoomId: I
   const alive = useRef(true);
   const viewed = useRef(viewedRoomId);
   viewed.current = viewedRoomId;
+  const roomsRef = useRef(data.rooms);
+  roomsRef.current = data.rooms;
 
   const refresh = useCallback(async () => {
     try {
@@ -79,6 +81,16 @@ export function useRooms({ selfId, viewedRoomId }: { selfId: Id; viewedRoomId: I
     // Every (re)open: what arrived while no socket was up (also between the first
     // load and the first open) reaches the rooms we are not viewing as list counts.
     const offOpen = hub.onOpen(() => void refresh());
+    // An unread message edited (a mention added or taken out) or deleted: the
+    // server's counts changed, ask for them (once for a burst of changes).
+    let recount: number | null = null;
+    const recountSoon = () => {
+      if (recount !== null) return;
+      recount = window.setTimeout(() => {
+        recount = null;
+        void refresh();
+      }, 400);
+    };
     const offFrame = hub.onFrame((frame) => {
       switch (frame.type) {
         case 'room':
@@ -90,11 +102,19 @@ export function useRooms({ selfId, viewedRoomId }: { selfId: Id; viewedRoomId: I
         case 'message':
           noteMessage(frame.message);
           break;
+        case 'message_updated': {
+          const m = frame.message;
+          const room = roomsRef.current.find((r) => r.id === m.room_id);
+          const unread = room && room.is_member && room.unread_count > 0 && (room.last_read_id === null || m.id > room.last_read_id);
+          if (unread && m.sender.id !== selfId) recountSoon();
+          break;
+        }
         default:
           break;
       }
     });
     return () => {
+      if (recount !== null) window.clearTimeout(recount);
       offOpen();
       offFrame();
     };
