@@ -111,25 +111,13 @@ async fn main() {
         ("everything read", Some(0)),
     ] {
         set_markers(&state, reader.id, &room_ids, behind).await;
-        let mut times = Vec::new();
-        let mut total = 0;
-        for _ in 0..requests {
-            let started = Instant::now();
-            let listed: Vec<serde_json::Value> = http
-                .get(&url)
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            times.push(started.elapsed());
-            total = listed
-                .iter()
-                .map(|r| r["unread_count"].as_u64().unwrap())
-                .sum::<u64>();
-        }
+        let (mut times, listed) = timed_gets(&http, &url, &token, requests).await;
+        let total: u64 = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["unread_count"].as_u64().unwrap())
+            .sum();
         let p95 = p95(&mut times);
         println!(
             "{case:>28}  {:>8.2}ms  {:>8.2}ms  {total:>12}",
@@ -143,21 +131,8 @@ async fn main() {
         room_ids[0],
         per_room as i64 - 50
     );
-    let mut times = Vec::new();
-    for _ in 0..requests {
-        let started = Instant::now();
-        let page: serde_json::Value = http
-            .get(&since_url)
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        times.push(started.elapsed());
-        assert_eq!(page["messages"].as_array().unwrap().len(), 50);
-    }
+    let (mut times, page) = timed_gets(&http, &since_url, &token, requests).await;
+    assert_eq!(page["messages"].as_array().unwrap().len(), 50);
     println!(
         "{:>28}  {:>8.2}ms  {:>8.2}ms",
         "since page (50 changes)",
@@ -171,22 +146,8 @@ async fn main() {
         ("search, two words", "q=message+4242"),
     ] {
         let url = format!("http://{addr}/api/search?{query}&limit=20");
-        let mut times = Vec::new();
-        let mut hits = 0;
-        for _ in 0..requests {
-            let started = Instant::now();
-            let page: serde_json::Value = http
-                .get(&url)
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            times.push(started.elapsed());
-            hits = page["messages"].as_array().map_or(0, Vec::len);
-        }
+        let (mut times, page) = timed_gets(&http, &url, &token, requests).await;
+        let hits = page["messages"].as_array().map_or(0, Vec::len);
         println!(
             "{what:>28}  {:>8.2}ms  {:>8.2}ms  {hits:>12}",
             median(&mut times),
@@ -262,6 +223,31 @@ async fn set_markers(
             .await
             .unwrap();
     }
+}
+
+/// `n` GETs of `url`, timed; the last answer.
+async fn timed_gets(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    n: usize,
+) -> (Vec<Duration>, serde_json::Value) {
+    let mut times = Vec::new();
+    let mut last = serde_json::Value::Null;
+    for _ in 0..n {
+        let started = Instant::now();
+        last = http
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        times.push(started.elapsed());
+    }
+    (times, last)
 }
 
 fn p95(times: &mut [Duration]) -> f64 {

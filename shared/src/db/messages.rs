@@ -401,11 +401,7 @@ pub async fn add_reaction<'c>(
     .bind(now.millis())
     .execute(ex)
     .await;
-    match result {
-        Ok(_) => Ok(true),
-        Err(e) if super::is_unique_violation(&e) => Ok(false),
-        Err(e) => Err(e.into()),
-    }
+    super::inserted_unless_present(result)
 }
 
 /// Removes a reaction; false when there was none.

@@ -180,3 +180,14 @@ pub(crate) async fn room_users<'c>(
         })
         .collect())
 }
+
+/// An INSERT that may meet its unique key: true when a row went in, false when it was there.
+pub(crate) fn inserted_unless_present(
+    result: std::result::Result<sqlx::any::AnyQueryResult, sqlx::Error>,
+) -> Result<bool> {
+    match result {
+        Ok(_) => Ok(true),
+        Err(e) if is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}

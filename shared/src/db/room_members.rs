@@ -22,11 +22,7 @@ pub async fn insert<'c>(
     .bind(room.0)
     .execute(ex)
     .await;
-    match result {
-        Ok(_) => Ok(true),
-        Err(e) if super::is_unique_violation(&e) => Ok(false),
-        Err(e) => Err(e.into()),
-    }
+    super::inserted_unless_present(result)
 }
 
 /// Removes a member; true when they were one.
