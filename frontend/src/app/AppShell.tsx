@@ -5,13 +5,16 @@ import { RoomView } from '../features/chat/components/RoomView';
 import { OutboxProvider } from '../features/chat/hooks/use-outbox';
 import { NotificationSettings } from '../features/notifications/components/NotificationSettings';
 import { useNotifications } from '../features/notifications/hooks/use-notifications';
+import { canManageMembers, MemberManager } from '../features/rooms/components/MemberManager';
 import { RoomsPanel } from '../features/rooms/components/RoomsPanel';
+import { SearchBox } from '../features/rooms/components/SearchBox';
 import { documentTitle, totalUnread } from '../features/rooms/hooks/rooms-state';
 import { useRooms } from '../features/rooms/hooks/use-rooms';
 import { useApp, useSession } from '../lib/app-context';
 import { RealtimeHub } from '../lib/realtime';
 import { RealtimeContext } from '../lib/realtime-context';
-import { navigate } from '../lib/router';
+import { navigate, useLocationPath } from '../lib/router';
+import type { UserSummary } from '../types/api';
 import { Avatar, Icon } from '../lib/ui';
 
 /**
@@ -73,6 +76,35 @@ function Shell({ roomId }: { roomId: number | null }) {
     [rooms],
   );
 
+  const [dmError, setDmError] = useState<string | null>(null);
+  const openDm = rooms.openDm;
+  const onMessageUser = useCallback(
+    async (user: UserSummary) => {
+      setDmError(null);
+      try {
+        const room = await openDm(user.username);
+        navigate(`/rooms/${room.id}`);
+      } catch {
+        setDmError(`Could not start a conversation with ${user.username}.`);
+      }
+    },
+    [openDm],
+  );
+
+  // Taken out of a room by its owner: leave it if it is open, and say so.
+  const removed = rooms.removed;
+  useEffect(() => {
+    if (removed && removed.roomId === roomId) navigate('/rooms', { replace: true });
+  }, [removed, roomId]);
+
+  // `/rooms/5?message=42` (a search result): open the room at that message.
+  const path = useLocationPath();
+  const jumpParam = new URLSearchParams(path.split('?')[1] ?? '').get('message');
+  const jumpTo = jumpParam && /^\d+$/.test(jumpParam) ? Number(jumpParam) : null;
+  const onJumped = useCallback(() => {
+    if (roomId !== null) navigate(`/rooms/${roomId}`, { replace: true });
+  }, [roomId]);
+
   return (
     <OutboxProvider onStored={rooms.noteMessage}>
       <div className={`shell${roomId !== null ? ' has-room' : ''}`}>
@@ -83,6 +115,23 @@ function Shell({ roomId }: { roomId: number | null }) {
               <span className="brand-name">Chat</span>
             </div>
           </header>
+          <SearchBox rooms={rooms.rooms} />
+          {(removed || dmError) && (
+            <div className="banner sidebar-banner" role="alert">
+              <span>{removed ? `You were removed from ${removed.name}.` : dmError}</span>
+              <button
+                type="button"
+                className="icon-btn"
+                aria-label="Dismiss"
+                onClick={() => {
+                  rooms.dismissRemoved();
+                  setDmError(null);
+                }}
+              >
+                <Icon name="close" width={16} height={16} />
+              </button>
+            </div>
+          )}
           <RoomsPanel state={rooms} activeRoomId={roomId} />
           <footer className="sidebar-footer">
             <Avatar name={session.user.username} online />
@@ -115,7 +164,15 @@ function Shell({ roomId }: { roomId: number | null }) {
               otherUnread={otherUnread}
               onRoomUpdated={rooms.upsert}
               onMarkedRead={rooms.markedRead}
-              onLeave={activeRoom?.is_member === false ? undefined : onLeave}
+              onLeave={activeRoom?.is_member === false || activeRoom?.kind === 'direct' ? undefined : onLeave}
+              onMessageUser={(u) => void onMessageUser(u)}
+              headerActions={
+                canManageMembers(activeRoom, session.user.id) ? (
+                  <MemberManager room={activeRoom} state={rooms} selfId={session.user.id} />
+                ) : undefined
+              }
+              jumpTo={jumpTo}
+              onJumped={onJumped}
             />
           )}
         </main>

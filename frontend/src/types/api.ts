@@ -44,8 +44,20 @@ export interface Room {
   mention_count: number;
   /** The room's latest change seq (issue 9; absent on older servers). */
   last_seq?: number;
-  /** The room's owner (its creator): may delete anyone's message. */
-  owner_id?: Id;
+  /** The room's owner (its creator; null for direct and ownerless rooms): may delete anyone's message. */
+  owner_id?: Id | null;
+  /** Issue 10: public (listed to all), private (members only), direct (two people; `name` is the other one). */
+  kind?: RoomKind;
+  /** The caller's role (null for non-members). */
+  role?: 'owner' | 'member' | null;
+}
+
+export type RoomKind = 'public' | 'private' | 'direct';
+
+/** `GET /api/search`: matching messages, newest first, each naming its room. */
+export interface SearchPage {
+  messages: Message[];
+  has_more: boolean;
 }
 
 /** The caller's per-room read state: `POST /api/rooms/{id}/read` and the `read` frame. */
@@ -237,7 +249,7 @@ export interface ReadFrame extends ReadState {
   type: 'read';
 }
 
-export type RoomEvent = 'joined' | 'left' | 'updated' | 'created';
+export type RoomEvent = 'joined' | 'left' | 'removed' | 'updated' | 'created';
 
 export interface RoomFrame {
   type: 'room';

@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import { Avatar } from '../../../lib/ui';
+import { Avatar, Icon } from '../../../lib/ui';
 import type { UserSummary } from '../../../types/api';
 
 interface Props {
@@ -7,9 +7,11 @@ interface Props {
   members: UserSummary[];
   selfId: number;
   live: boolean;
+  /** Start (or open) a direct conversation with that person. */
+  onMessage?: (user: UserSummary) => void;
 }
 
-export function MembersPanel({ online, members, selfId, live }: Props) {
+export function MembersPanel({ online, members, selfId, live, onMessage }: Props) {
   const onlineId = useId();
   const offlineId = useId();
   const onlineIds = new Set(online.map((u) => u.id));
@@ -17,6 +19,18 @@ export function MembersPanel({ online, members, selfId, live }: Props) {
     .filter((m) => !onlineIds.has(m.id))
     .sort((a, b) => a.username.localeCompare(b.username));
   const name = (u: UserSummary) => (u.id === selfId ? `${u.username} (you)` : u.username);
+  const message = (u: UserSummary) =>
+    onMessage && u.id !== selfId ? (
+      <button
+        type="button"
+        className="icon-btn person-action"
+        aria-label={`Message ${u.username}`}
+        title={`Message ${u.username}`}
+        onClick={() => onMessage(u)}
+      >
+        <Icon name="message" width={16} height={16} />
+      </button>
+    ) : null;
 
   return (
     <aside className={`members${live ? '' : ' is-stale'}`} aria-label="People in this room">
@@ -30,6 +44,7 @@ export function MembersPanel({ online, members, selfId, live }: Props) {
             <li key={u.id} className="person">
               <Avatar name={u.username} size="sm" online />
               <span className="person-name">{name(u)}</span>
+              {message(u)}
             </li>
           ))}
           {online.length === 0 && <li className="empty-hint">{live ? 'Nobody online' : 'Waiting for connection…'}</li>}
@@ -45,6 +60,7 @@ export function MembersPanel({ online, members, selfId, live }: Props) {
               <li key={u.id} className="person">
                 <Avatar name={u.username} size="sm" online={false} />
                 <span className="person-name">{name(u)}</span>
+                {message(u)}
               </li>
             ))}
           </ul>

@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useSession } from '../../../lib/app-context';
 import { Link } from '../../../lib/router';
 import { Icon } from '../../../lib/ui';
@@ -22,11 +22,29 @@ interface Props {
   onRoomUpdated?: (room: Room) => void;
   onMarkedRead?: (roomId: number, messageId: number) => void;
   onLeave?: (roomId: number) => Promise<void>;
+  /** Start a direct conversation with a member (from the people panel). */
+  onMessageUser?: (user: UserSummary) => void;
+  /** Extra controls for the header (the owner's member manager). */
+  headerActions?: ReactNode;
+  /** A message to show once the room is open (a search result); `onJumped` when done. */
+  jumpTo?: Id | null;
+  onJumped?: () => void;
 }
 
 preloadRichText();
 
-export function RoomView({ roomId, knownName, otherUnread = 0, onRoomUpdated, onMarkedRead, onLeave }: Props) {
+export function RoomView({
+  roomId,
+  knownName,
+  otherUnread = 0,
+  onRoomUpdated,
+  onMarkedRead,
+  onLeave,
+  onMessageUser,
+  headerActions,
+  jumpTo = null,
+  onJumped,
+}: Props) {
   const session = useSession();
   const chat = useChatRoom(roomId, { onRoomUpdated, onMarkedRead });
   const [showMembers, setShowMembers] = useState(false);
@@ -51,6 +69,15 @@ export function RoomView({ roomId, knownName, otherUnread = 0, onRoomUpdated, on
   const jump = useCallback(async (id: Id) => {
     if (await chatRef.current.loadMessage(id)) setReveal({ id, nonce: Date.now() });
   }, []);
+
+  // Open at a message (a search result): once the first page is in, load the window around it.
+  const loaded = chat.access === 'member' && chat.state.loaded;
+  const onJumpedRef = useRef(onJumped);
+  onJumpedRef.current = onJumped;
+  useEffect(() => {
+    if (!loaded || jumpTo === null) return;
+    void jump(jumpTo).finally(() => onJumpedRef.current?.());
+  }, [loaded, jumpTo, jump]);
 
   const actions = useMemo<RowActions>(
     () => ({
@@ -157,16 +184,24 @@ export function RoomView({ roomId, knownName, otherUnread = 0, onRoomUpdated, on
         </Link>
         <div className="room-heading">
           <h1 className="room-title">
-            <span className="room-hash" aria-hidden="true">
-              #
-            </span>
+            {room?.kind === 'private' ? (
+              <span className="room-hash room-lock" aria-hidden="true" title="Private room">
+                <Icon name="lock" width={16} height={16} />
+              </span>
+            ) : (
+              <span className="room-hash" aria-hidden="true">
+                {room?.kind === 'direct' ? '@' : '#'}
+              </span>
+            )}
             {roomName}
+            {room?.kind === 'private' && <span className="visually-hidden"> (private)</span>}
           </h1>
           <p className="room-sub">
             {members.length} {members.length === 1 ? 'member' : 'members'} · {online.length} online
           </p>
         </div>
         <ConnectionStatus info={chat.connection} onReconnect={chat.reconnectNow} />
+        {headerActions}
         <button
           type="button"
           className={`icon-btn members-toggle${showMembers ? ' is-on' : ''}`}
@@ -282,6 +317,7 @@ export function RoomView({ roomId, knownName, otherUnread = 0, onRoomUpdated, on
           members={members}
           selfId={session.user.id}
           live={chat.connection.status === 'connected'}
+          onMessage={room?.kind === 'direct' ? undefined : onMessageUser}
         />
       </div>
     </section>

@@ -529,7 +529,7 @@ export function useChatRoom(
     remove,
     toggleReaction,
     loadMessage,
-    ownerId: room ? (room.owner_id ?? room.created_by.id) : null,
+    ownerId: room ? (room.owner_id !== undefined ? room.owner_id : room.created_by.id) : null,
     retry,
     discard,
     notifyTyping,

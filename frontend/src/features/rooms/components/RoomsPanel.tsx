@@ -1,11 +1,14 @@
 import { useId, useState, type FormEvent } from 'react';
 import { isApiError } from '../../../lib/api-client';
+import { useSession } from '../../../lib/app-context';
 import { Link, navigate } from '../../../lib/router';
 import { relativeTime } from '../../../lib/time';
-import { Icon } from '../../../lib/ui';
-import type { Room } from '../../../types/api';
+import { Avatar, Icon } from '../../../lib/ui';
+import type { Id, Room } from '../../../types/api';
+import { dmPartner, knownUsers, roomSections } from '../hooks/directory';
 import { badgeText } from '../hooks/rooms-state';
 import type { RoomsState } from '../hooks/use-rooms';
+import { UserPicker } from './UserPicker';
 
 interface Props {
   state: RoomsState;
@@ -14,10 +17,13 @@ interface Props {
 
 function CreateRoomForm({ state, onDone }: { state: RoomsState; onDone: () => void }) {
   const [name, setName] = useState('');
+  const [isPrivate, setPrivate] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const inputId = useId();
   const errorId = useId();
+  const privateId = useId();
+  const privateHint = useId();
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -25,7 +31,7 @@ function CreateRoomForm({ state, onDone }: { state: RoomsState; onDone: () => vo
     setBusy(true);
     setError(null);
     try {
-      const room = await state.create(name.trim());
+      const room = await state.create(name.trim(), isPrivate ? 'private' : 'public');
       setName('');
       onDone();
       navigate(`/rooms/${room.id}`);
@@ -54,6 +60,21 @@ function CreateRoomForm({ state, onDone }: { state: RoomsState; onDone: () => vo
           if (e.key === 'Escape') onDone();
         }}
       />
+      <div className="create-room-kind">
+        <input
+          type="checkbox"
+          id={privateId}
+          checked={isPrivate}
+          onChange={(e) => setPrivate(e.target.checked)}
+          aria-describedby={privateHint}
+        />
+        <label htmlFor={privateId}>
+          <Icon name="lock" width={14} height={14} /> Private room
+        </label>
+        <span className="create-room-hint" id={privateHint}>
+          {isPrivate ? 'Only people you add can see it.' : 'Anyone can find and join it.'}
+        </span>
+      </div>
       <div className="create-room-actions">
         <button type="button" className="btn btn-ghost btn-sm" onClick={onDone}>
           Cancel
@@ -71,11 +92,23 @@ function CreateRoomForm({ state, onDone }: { state: RoomsState; onDone: () => vo
   );
 }
 
-function RoomRow({ room, active, state }: { room: Room; active: boolean; state: RoomsState }) {
+function RoomRow({ room, active, state, selfId }: { room: Room; active: boolean; state: RoomsState; selfId: Id }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const activity = room.last_message_at ? relativeTime(room.last_message_at) : 'no messages yet';
-  const members = `${room.member_count} ${room.member_count === 1 ? 'member' : 'members'}`;
+  const direct = room.kind === 'direct';
+  const isPrivate = room.kind === 'private';
+  const partner = dmPartner(room, selfId);
+  // Presence comes with the rooms you view; someone not seen yet is shown as offline, unnamed.
+  const seen = partner ? state.presence[partner.id] : undefined;
+  const online = seen === true;
+  const members = direct
+    ? seen === undefined
+      ? 'direct message'
+      : online
+        ? 'online'
+        : 'offline'
+    : `${room.member_count} ${room.member_count === 1 ? 'member' : 'members'}`;
   const unread = room.is_member ? room.unread_count : 0;
   const mentions = room.is_member ? room.mention_count : 0;
   const unreadText = unread > 0 ? `, ${unread} unread ${unread === 1 ? 'message' : 'messages'}` : '';
@@ -97,6 +130,7 @@ function RoomRow({ room, active, state }: { room: Room; active: boolean; state: 
     <li
       className={`room-row${active ? ' is-active' : ''}${room.is_member ? ' is-member' : ''}${unread > 0 ? ' has-unread' : ''}`}
       data-room-id={room.id}
+      data-kind={room.kind ?? 'public'}
       data-unread={unread}
       data-mentions={mentions}
     >
@@ -104,11 +138,21 @@ function RoomRow({ room, active, state }: { room: Room; active: boolean; state: 
         to={`/rooms/${room.id}`}
         className="room-link"
         aria-current={active ? 'page' : undefined}
-        aria-label={`${room.name}, ${members}, last activity ${activity}${room.is_member ? ', joined' : ''}${unreadText}${mentionText}`}
+        aria-label={
+          direct
+            ? `Direct message with ${room.name}, ${members}, last activity ${activity}${unreadText}${mentionText}`
+            : `${room.name}${isPrivate ? ', private' : ''}, ${members}, last activity ${activity}${room.is_member ? ', joined' : ''}${unreadText}${mentionText}`
+        }
       >
-        <span className="room-icon" aria-hidden="true">
-          <Icon name="hash" width={16} height={16} />
-        </span>
+        {direct ? (
+          <span className="room-avatar">
+            <Avatar name={room.name} size="sm" online={online} />
+          </span>
+        ) : (
+          <span className={`room-icon${isPrivate ? ' is-private' : ''}`} aria-hidden="true" title={isPrivate ? 'Private room' : undefined}>
+            <Icon name={isPrivate ? 'lock' : 'hash'} width={16} height={16} data-icon={isPrivate ? 'lock' : 'hash'} />
+          </span>
+        )}
         <span className="room-text">
           <span className="room-name">{room.name}</span>
           <span className="room-meta">
@@ -130,7 +174,7 @@ function RoomRow({ room, active, state }: { room: Room; active: boolean; state: 
           </span>
         )}
       </Link>
-      {room.is_member ? (
+      {direct ? null : room.is_member ? (
         <button
           type="button"
           className="icon-btn room-action"
@@ -172,11 +216,14 @@ function RoomRow({ room, active, state }: { room: Room; active: boolean; state: 
 }
 
 export function RoomsPanel({ state, activeRoomId }: Props) {
+  const session = useSession();
+  const selfId = session.user.id;
   const [creating, setCreating] = useState(false);
-  const mine = state.rooms.filter((r) => r.is_member);
-  const others = state.rooms.filter((r) => !r.is_member);
+  const [messaging, setMessaging] = useState(false);
+  const { direct, mine, discover: others } = roomSections(state.rooms);
   const mineHeading = useId();
   const othersHeading = useId();
+  const dmHeading = useId();
 
   return (
     <nav className="rooms-panel" aria-label="Rooms">
@@ -214,7 +261,50 @@ export function RoomsPanel({ state, activeRoomId }: Props) {
             ) : (
               <ul className="room-list" aria-label="Your rooms">
                 {mine.map((room) => (
-                  <RoomRow key={room.id} room={room} active={room.id === activeRoomId} state={state} />
+                  <RoomRow key={room.id} room={room} active={room.id === activeRoomId} state={state} selfId={selfId} />
+                ))}
+              </ul>
+            )}
+          </section>
+          <section aria-labelledby={dmHeading}>
+            <div className="section-head">
+              <h3 className="section-label" id={dmHeading}>
+                Direct messages <span className="count">{direct.length}</span>
+              </h3>
+              {!messaging && (
+                <button
+                  type="button"
+                  className="icon-btn section-action"
+                  aria-label="New message"
+                  title="New message"
+                  onClick={() => setMessaging(true)}
+                >
+                  <Icon name="plus" width={16} height={16} />
+                </button>
+              )}
+            </div>
+            {messaging && (
+              <UserPicker
+                title="Start a direct message"
+                inputLabel="Username to message"
+                submitLabel="Message"
+                pickLabel="Message"
+                users={knownUsers(state.rooms, selfId)}
+                autoFocus
+                onCancel={() => setMessaging(false)}
+                onPick={async (username) => {
+                  const room = await state.openDm(username);
+                  setMessaging(false);
+                  navigate(`/rooms/${room.id}`);
+                }}
+              />
+            )}
+            {direct.length === 0 ? (
+              !messaging && <p className="empty-hint">No direct messages yet.</p>
+            ) : (
+              <ul className="room-list" aria-label="Direct messages">
+                {direct.map((room) => (
+                  <RoomRow key={room.id} room={room} active={room.id === activeRoomId} state={state} selfId={selfId} />
                 ))}
               </ul>
             )}
@@ -228,7 +318,7 @@ export function RoomsPanel({ state, activeRoomId }: Props) {
             ) : (
               <ul className="room-list" aria-label="Other rooms">
                 {others.map((room) => (
-                  <RoomRow key={room.id} room={room} active={room.id === activeRoomId} state={state} />
+                  <RoomRow key={room.id} room={room} active={room.id === activeRoomId} state={state} selfId={selfId} />
                 ))}
               </ul>
             )}

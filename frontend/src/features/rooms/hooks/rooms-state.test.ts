@@ -193,3 +193,29 @@ describe('room frames', () => {
     expect(byId(s, 1)).toMatchObject({ unread_count: 0, mention_count: 0, last_read_id: null });
   });
 });
+
+describe('issue 10: private and direct rooms in the list', () => {
+  it('`removed` drops a private room; a public one stays as not joined', () => {
+    const data = loaded(room(1, { kind: 'private', unread_count: 2 }), room(2, { kind: 'public', unread_count: 1 }));
+    const gone = roomsReducer(data, { type: 'event', event: 'removed', room: room(1, { kind: 'private', members: [BOB] }), selfId: ME.id });
+    expect(gone.rooms.map((r) => r.id)).toEqual([2]);
+    const pub = roomsReducer(data, { type: 'event', event: 'removed', room: room(2, { kind: 'public', members: [BOB] }), selfId: ME.id });
+    const kept = pub.rooms.find((r) => r.id === 2)!;
+    expect(kept.is_member).toBe(false);
+    expect(kept.unread_count).toBe(0);
+  });
+
+  it('a private room you are added to appears with `joined`; leaving it drops it', () => {
+    const joined = roomsReducer(emptyRooms, { type: 'event', event: 'joined', room: room(5, { kind: 'private' }), selfId: ME.id });
+    expect(joined.rooms.map((r) => r.id)).toEqual([5]);
+    expect(roomsReducer(joined, { type: 'left', roomId: 5, selfId: ME.id }).rooms).toEqual([]);
+  });
+
+  it('an `updated` frame carries a new owner but keeps your name for a direct room', () => {
+    const data = loaded(room(1, { kind: 'private', owner_id: BOB.id }), room(2, { kind: 'direct', name: 'bob', owner_id: null }));
+    const owner = roomsReducer(data, { type: 'event', event: 'updated', room: room(1, { kind: 'private', owner_id: ME.id }), selfId: ME.id });
+    expect(owner.rooms.find((r) => r.id === 1)!.owner_id).toBe(ME.id);
+    const dm = roomsReducer(data, { type: 'event', event: 'updated', room: room(2, { kind: 'direct', name: 'ada', owner_id: null }), selfId: ME.id });
+    expect(dm.rooms.find((r) => r.id === 2)!.name).toBe('bob');
+  });
+});

@@ -34,17 +34,25 @@ const later = (a: string | null, b: string | null) => (a === null ? b : b === nu
 function withShared(mine: Room, theirs: Room): Room {
   return {
     ...mine,
-    name: theirs.name,
+    // A direct room's name is the other person as each side sees it: keep yours.
+    name: mine.kind === 'direct' ? mine.name : theirs.name,
     created_by: theirs.created_by,
     created_at: theirs.created_at,
     members: theirs.members,
+    ...(theirs.owner_id !== undefined ? { owner_id: theirs.owner_id } : {}),
+    ...(theirs.kind !== undefined ? { kind: theirs.kind } : {}),
     member_count: theirs.member_count,
     last_message_at: later(mine.last_message_at, theirs.last_message_at),
   };
 }
 
+/** Private and direct rooms are listed only to their members. */
+function isHidden(room: Room): boolean {
+  return room.kind === 'private' || room.kind === 'direct';
+}
+
 function asNonMember(room: Room): Room {
-  return { ...room, is_member: false, last_read_id: null, unread_count: 0, mention_count: 0 };
+  return { ...room, is_member: false, role: null, last_read_id: null, unread_count: 0, mention_count: 0 };
 }
 
 function replace(data: RoomsData, room: Room): RoomsData {
@@ -103,6 +111,12 @@ export function roomsReducer(data: RoomsData, action: RoomsAction): RoomsData {
           // Sent to your own connections: its per-caller fields are yours.
           return replace(data, { ...incoming, is_member: true });
         case 'left':
+          // A private or direct room you are no longer in is not listed to you.
+          if (isHidden(incoming)) return { ...data, rooms: data.rooms.filter((r) => r.id !== incoming.id) };
+          return replace(data, asNonMember(known ? withShared(known, incoming) : incoming));
+        case 'removed':
+          // The owner took you out: private rooms vanish, public ones stay listed as not joined.
+          if (isHidden(incoming)) return { ...data, rooms: data.rooms.filter((r) => r.id !== incoming.id) };
           return replace(data, asNonMember(known ? withShared(known, incoming) : incoming));
         case 'updated': {
           // The per-caller fields are the sender's view, not yours: keep your own.
@@ -167,6 +181,8 @@ export function roomsReducer(data: RoomsData, action: RoomsAction): RoomsData {
     }
     case 'left':
       // Applied at once on our own leave; the server's `left` / `updated` frames follow.
+      if (data.rooms.some((r) => r.id === action.roomId && isHidden(r)))
+        return { ...data, rooms: data.rooms.filter((r) => r.id !== action.roomId) };
       return update(data, action.roomId, (room) =>
         asNonMember({
           ...room,

@@ -6,7 +6,7 @@ import { useApp } from '../../../lib/app-context';
 import { isApiError } from '../../../lib/api-client';
 import { useRealtime } from '../../../lib/realtime-context';
 import type { Id, Message, Room } from '../../../types/api';
-import { createRoom, joinRoom, leaveRoom, listRooms } from '../api/rooms-api';
+import { addMember, createRoom, joinRoom, leaveRoom, listRooms, openDm, removeMember } from '../api/rooms-api';
 import { countsAsUnread, emptyRooms, roomsReducer } from './rooms-state';
 
 const REFRESH_MS = 30_000;
@@ -16,7 +16,17 @@ export interface RoomsState {
   loading: boolean;
   error: string | null;
   refresh: () => Promise<void>;
-  create: (name: string) => Promise<Room>;
+  create: (name: string, kind?: 'public' | 'private') => Promise<Room>;
+  /** Opens (creating it if need be) the direct conversation with that user. */
+  openDm: (username: string) => Promise<Room>;
+  /** Owner only: add someone by username / take a member out. */
+  addMember: (roomId: Id, username: string) => Promise<Room>;
+  removeMember: (roomId: Id, userId: Id) => Promise<void>;
+  /** Who was last seen online or offline in a `presence` frame (users not seen: unknown). */
+  presence: Record<Id, boolean>;
+  /** A room the owner took you out of, with its name (cleared by `dismissRemoved`). */
+  removed: { roomId: Id; name: string } | null;
+  dismissRemoved: () => void;
   join: (roomId: number) => Promise<Room>;
   leave: (roomId: number) => Promise<void>;
   /** Replace one room with a fresher copy (after opening or joining it from the room view, …). */
@@ -28,6 +38,8 @@ export interface RoomsState {
 }
 
 export function useRooms({ selfId, viewedRoomId }: { selfId: Id; viewedRoomId: Id | null }): RoomsState {
+  const [presence, setPresence] = useState<Record<Id, boolean>>({});
+  const [removed, setRemoved] = useState<{ roomId: Id; name: string } | null>(null);
   const { api } = useApp();
   const hub = useRealtime();
   const [data, dispatch] = useReducer(roomsReducer, emptyRooms);
@@ -95,7 +107,23 @@ export function useRooms({ selfId, viewedRoomId }: { selfId: Id; viewedRoomId: I
       switch (frame.type) {
         case 'room':
           dispatch({ type: 'event', event: frame.event, room: frame.room, selfId });
+          if (frame.event === 'removed') {
+            const known = roomsRef.current.find((r) => r.id === frame.room.id);
+            setRemoved({ roomId: frame.room.id, name: known?.name ?? frame.room.name });
+          }
           break;
+        case 'presence': {
+          const online = new Set(frame.online.map((u) => u.id));
+          const room = roomsRef.current.find((r) => r.id === frame.room_id);
+          setPresence((prev) => {
+            const next = { ...prev };
+            for (const m of room?.members ?? []) next[m.id] = online.has(m.id);
+            for (const id of online) next[id] = true;
+            if (frame.left && !online.has(frame.left.id)) next[frame.left.id] = false;
+            return next;
+          });
+          break;
+        }
         case 'read':
           dispatch({ type: 'read', read: frame });
           break;
@@ -123,8 +151,8 @@ export function useRooms({ selfId, viewedRoomId }: { selfId: Id; viewedRoomId: I
   const upsert = useCallback((room: Room) => dispatch({ type: 'upsert', room }), []);
 
   const create = useCallback(
-    async (name: string) => {
-      const room = await createRoom(api, name);
+    async (name: string, kind: 'public' | 'private' = 'public') => {
+      const room = await createRoom(api, name, kind);
       dispatch({ type: 'upsert', room });
       return room;
     },
@@ -153,5 +181,50 @@ export function useRooms({ selfId, viewedRoomId }: { selfId: Id; viewedRoomId: I
     [],
   );
 
-  return { rooms: data.rooms, loading, error, refresh, create, join, leave, upsert, markedRead, noteMessage };
+  const startDm = useCallback(
+    async (username: string) => {
+      const room = await openDm(api, username);
+      dispatch({ type: 'upsert', room: { ...room, is_member: true } });
+      return room;
+    },
+    [api],
+  );
+
+  const add = useCallback(
+    async (roomId: Id, username: string) => {
+      const room = await addMember(api, roomId, username);
+      dispatch({ type: 'upsert', room });
+      return room;
+    },
+    [api],
+  );
+
+  const remove = useCallback(
+    async (roomId: Id, userId: Id) => {
+      await removeMember(api, roomId, userId);
+      void refresh();
+    },
+    [api, refresh],
+  );
+
+  const dismissRemoved = useCallback(() => setRemoved(null), []);
+
+  return {
+    rooms: data.rooms,
+    loading,
+    error,
+    refresh,
+    create,
+    join,
+    leave,
+    upsert,
+    markedRead,
+    noteMessage,
+    openDm: startDm,
+    addMember: add,
+    removeMember: remove,
+    presence,
+    removed,
+    dismissRemoved,
+  };
 }
