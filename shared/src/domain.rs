@@ -400,6 +400,8 @@ pub struct Room {
     pub created_at: Timestamp,
     pub member_count: u64,
     pub members: Vec<UserSummary>,
+    /// The members who are online now (a connection of either kind).
+    pub online_member_ids: Vec<UserId>,
     pub is_member: bool,
     pub last_message_at: Option<Timestamp>,
     /// The seq of the room's latest change (see `Message::seq`).

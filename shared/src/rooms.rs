@@ -29,7 +29,12 @@ enum Viewer<'a> {
     Shared { is_member: bool },
 }
 
-fn assemble(row: RoomRow, members: Vec<UserSummary>, viewer: Viewer<'_>) -> Room {
+fn assemble(
+    row: RoomRow,
+    members: Vec<UserSummary>,
+    online_member_ids: Vec<UserId>,
+    viewer: Viewer<'_>,
+) -> Room {
     let (me, is_member, read) = match viewer {
         Viewer::User(user, read) => (Some(user.id), members.iter().any(|m| m.id == user.id), read),
         Viewer::Shared { is_member } => (None, is_member, None),
@@ -58,6 +63,7 @@ fn assemble(row: RoomRow, members: Vec<UserSummary>, viewer: Viewer<'_>) -> Room
         created_by: row.created_by,
         created_at: row.created_at,
         members,
+        online_member_ids,
         last_message_at: row.last_message_at,
         last_seq: row.last_seq,
         owner_id: row.owner_id,
@@ -183,14 +189,18 @@ pub async fn open_direct(
 }
 
 /// The rooms the caller may see (every public room, their private and direct ones), newest
-/// activity first, with members, the caller's role and unread counts: four statements for up
-/// to 200 rooms (one more per 200 after that).
+/// activity first, with members, who of them is online, the caller's role and unread counts:
+/// five statements for up to 200 rooms (one more per 200 after that).
 pub async fn list(state: &AppState, user: &AuthUser) -> Result<Vec<Room>> {
     let rows = db::rooms::list_visible(&state.db.pool, user.id).await?;
     let ids: Vec<RoomId> = rows.iter().map(|r| r.id).collect();
     let mut members: HashMap<RoomId, Vec<UserSummary>> = HashMap::new();
     for (room, member) in db::room_members::list(&state.db.pool, Some(&ids)).await? {
         members.entry(room).or_default().push(member);
+    }
+    let mut online: HashMap<RoomId, Vec<UserId>> = HashMap::new();
+    for (room, member) in db::connections::online_members(&state.db.pool, &ids).await? {
+        online.entry(room).or_default().push(member.id);
     }
     let mut reads: HashMap<RoomId, ReadState> =
         db::room_members::read_states(&state.db.pool, user.id, None)
@@ -201,8 +211,9 @@ pub async fn list(state: &AppState, user: &AuthUser) -> Result<Vec<Room>> {
         .into_iter()
         .map(|row| {
             let room_members = members.remove(&row.id).unwrap_or_default();
+            let room_online = online.remove(&row.id).unwrap_or_default();
             let read = reads.remove(&row.id);
-            assemble(row, room_members, Viewer::User(user, read))
+            assemble(row, room_members, room_online, Viewer::User(user, read))
         })
         .collect())
 }
@@ -226,9 +237,11 @@ async fn view(state: &AppState, id: RoomId, viewer: Viewer<'_>) -> Result<Room> 
         .await?
         .ok_or(NO_SUCH_ROOM)?;
     let members = db::room_members::list(&state.db.pool, Some(&[id])).await?;
+    let online = db::connections::online_members(&state.db.pool, &[id]).await?;
     Ok(assemble(
         row,
         members.into_iter().map(|(_, m)| m).collect(),
+        online.into_iter().map(|(_, m)| m.id).collect(),
         viewer,
     ))
 }

@@ -34,6 +34,8 @@ export interface Room {
   created_at: Timestamp;
   member_count: number;
   members: UserSummary[];
+  /** Members who are online now (either kind of connection); absent from older servers. */
+  online_member_ids?: Id[];
   is_member: boolean;
   last_message_at: Timestamp | null;
   /** The caller's read marker (null for non-members / never set). */

@@ -15,6 +15,7 @@ crate::both_backends!(
     ownership_passes_to_the_longest_standing_member,
     one_direct_room_per_pair_even_under_twenty_concurrent_creations,
     search_finds_words_in_the_callers_rooms_newest_first_and_follows_edits_and_deletions,
+    a_dm_partner_sees_presence_live_from_any_room_and_in_the_room_list,
 );
 
 impl TestApp {
@@ -632,4 +633,49 @@ async fn search_finds_words_in_the_callers_rooms_newest_first_and_follows_edits_
         "not_found",
     )
     .await;
+}
+
+async fn a_dm_partner_sees_presence_live_from_any_room_and_in_the_room_list(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let alice = app.signed_in("alice").await;
+    let bob = app.signed_in("bob").await;
+    let dm = id_of(app.open_dm(&alice, "bob").await).await;
+    let elsewhere = app.room(&alice, "elsewhere").await;
+    // Alice is online, viewing another room; Bob is offline.
+    let mut alice_ws = WsClient::connect(&app.user_ws_url(&alice.token))
+        .await
+        .unwrap();
+    alice_ws.sync_room(elsewhere, None).await;
+    let card = |rooms: Vec<Value>| rooms.into_iter().find(|r| r["id"] == dm).unwrap();
+    assert_eq!(
+        card(app.rooms(&alice).await)["online_member_ids"],
+        json!([alice.id])
+    );
+
+    let bob_ws = WsClient::connect(&app.user_ws_url(&bob.token))
+        .await
+        .unwrap();
+    let came = alice_ws.next_of("presence").await;
+    assert_eq!(
+        [&came["room_id"], &came["joined"]["id"]],
+        [&json!(dm), &json!(bob.id)]
+    );
+    assert_eq!(
+        card(app.rooms(&alice).await)["online_member_ids"],
+        json!([alice.id, bob.id])
+    );
+    bob_ws.close().await;
+    let went = alice_ws.next_of("presence").await;
+    assert_eq!(
+        [&went["room_id"], &went["left"]["id"]],
+        [&json!(dm), &json!(bob.id)]
+    );
+    assert!(
+        alice_ws
+            .drain(Duration::from_millis(300))
+            .await
+            .iter()
+            .all(|f| f["type"] != "presence"),
+        "once per change"
+    );
 }

@@ -187,16 +187,23 @@ pub async fn viewers_of_room<'c>(
     Ok(all(rows))
 }
 
-/// The connections viewing any room `user` is a member of: who hears that user come online
-/// or go offline.
+/// Who hears `user` come online or go offline: the connections viewing any room they are a
+/// member of, and the user connections of their direct-room partners, as if viewing that
+/// direct room (a sidebar shows a DM partner's presence whatever room is open). A connection
+/// may be listed twice for one room; callers deduplicate.
 pub async fn viewers_of_rooms_of<'c>(
     ex: impl Executor<'c, Database = Any>,
     user: UserId,
 ) -> Result<Vec<Connection>> {
     let rows: Vec<Row> = sqlx::query_as(concat!(
         select_connections!(),
-        " JOIN room_members m ON m.room_id = c.viewing_room_id WHERE m.user_id = ?"
+        " JOIN room_members m ON m.room_id = c.viewing_room_id WHERE m.user_id = ?",
+        " UNION ALL SELECT c.connection_id, c.endpoint, c.user_id, c.room_id, me.room_id AS viewing_room_id, c.connected_at, c.expires_at",
+        " FROM room_members me JOIN rooms r ON r.id = me.room_id AND r.kind = 'direct'",
+        " JOIN room_members other ON other.room_id = me.room_id AND other.user_id <> me.user_id",
+        " JOIN connections c ON c.user_id = other.user_id AND c.room_id IS NULL WHERE me.user_id = ?"
     ))
+    .bind(user.0)
     .bind(user.0)
     .fetch_all(ex)
     .await?;

@@ -342,8 +342,11 @@ async fn announce(
     left: Option<UserSummary>,
 ) -> Result<Vec<UserId>> {
     let mut by_room: BTreeMap<RoomId, Vec<Connection>> = BTreeMap::new();
+    let mut seen = HashSet::new();
     for c in viewers {
-        if let Some(room) = c.viewing_room_id {
+        if let Some(room) = c.viewing_room_id
+            && seen.insert((room, c.connection_id.clone()))
+        {
             by_room.entry(room).or_default().push(c);
         }
     }

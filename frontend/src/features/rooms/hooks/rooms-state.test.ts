@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Message, Room } from '../../../types/api';
 import { FRESH_MESSAGE_FIELDS } from '../../../types/api';
-import { badgeText, countsAsUnread, documentTitle, emptyRooms, roomsReducer, totalUnread, type RoomsData } from './rooms-state';
+import { badgeText, countsAsUnread, documentTitle, emptyRooms, roomsReducer, seedPresence, totalUnread, type RoomsData } from './rooms-state';
 
 const ME = { id: 1, username: 'ada' };
 const BOB = { id: 2, username: 'bob' };
@@ -217,5 +217,17 @@ describe('issue 10: private and direct rooms in the list', () => {
     expect(owner.rooms.find((r) => r.id === 1)!.owner_id).toBe(ME.id);
     const dm = roomsReducer(data, { type: 'event', event: 'updated', room: room(2, { kind: 'direct', name: 'ada', owner_id: null }), selfId: ME.id });
     expect(dm.rooms.find((r) => r.id === 2)!.name).toBe('bob');
+  });
+});
+
+describe('seedPresence', () => {
+  it('takes who is online from the room list and leaves rooms without the field alone', () => {
+    const seeded = seedPresence({ 99: true }, [
+      room(1, { online_member_ids: [ME.id] }),
+      room(2, { members: [{ id: 99, username: 'old' }] }),
+    ]);
+    expect(seeded).toEqual({ [ME.id]: true, [BOB.id]: false, 99: true });
+    const later = seedPresence(seeded, [room(1, { online_member_ids: [ME.id, BOB.id] })]);
+    expect(later[BOB.id]).toBe(true);
   });
 });

@@ -210,3 +210,17 @@ export function documentTitle(unread: number, roomName?: string | null): string 
 export function badgeText(count: number): string {
   return count > 99 ? '99+' : String(count);
 }
+
+/**
+ * Presence as the room list reports it: each listed member is online when the server counted
+ * them online (`online_member_ids`). Rooms from a server without the field change nothing.
+ */
+export function seedPresence(prev: Record<Id, boolean>, rooms: Room[]): Record<Id, boolean> {
+  const next = { ...prev };
+  for (const room of rooms) {
+    if (!room.online_member_ids) continue;
+    const online = new Set(room.online_member_ids);
+    for (const m of room.members) next[m.id] = online.has(m.id);
+  }
+  return next;
+}

@@ -7,7 +7,7 @@ import { isApiError } from '../../../lib/api-client';
 import { useRealtime } from '../../../lib/realtime-context';
 import type { Id, Message, Room } from '../../../types/api';
 import { addMember, createRoom, joinRoom, leaveRoom, listRooms, openDm, removeMember } from '../api/rooms-api';
-import { countsAsUnread, emptyRooms, roomsReducer } from './rooms-state';
+import { countsAsUnread, emptyRooms, roomsReducer, seedPresence } from './rooms-state';
 
 const REFRESH_MS = 30_000;
 
@@ -56,6 +56,8 @@ export function useRooms({ selfId, viewedRoomId }: { selfId: Id; viewedRoomId: I
       const list = await listRooms(api);
       if (!alive.current) return;
       dispatch({ type: 'loaded', rooms: list });
+      // Who is online now, as the server last knew: live presence frames refine it.
+      setPresence((prev) => seedPresence(prev, list));
       setError(null);
     } catch (err) {
       if (alive.current) setError(isApiError(err) ? err.message : 'Could not load rooms.');
