@@ -203,7 +203,7 @@ export async function waitForCount(page, text, expected, timeout = 20_000) {
 }
 
 export async function send(page, text) {
-  const box = page.getByRole('textbox', { name: /^Message #/ });
+  const box = page.getByRole('textbox', { name: /^Message [#@]/ });
   await box.fill(text);
   await box.press('Enter');
 }

@@ -140,6 +140,9 @@ describe('private rooms, direct messages, members and search', { concurrency: fa
     rooms.dm = Number(new URL(a.url()).pathname.split('/').pop());
     assert.equal(await row(a, rooms.dm).getAttribute('data-kind'), 'direct');
     await a.getByRole('list', { name: 'Direct messages' }).getByRole('link', { name: /^Direct message with bob, online/ }).waitFor();
+    // A direct room is named after the person, not as a channel.
+    await a.getByRole('textbox', { name: 'Message @bob' }).waitFor();
+    await a.getByText('This is the start of @bob').waitFor();
 
     // bob gets the DM in his sidebar live (he is looking at the rooms list).
     await b.getByRole('list', { name: 'Direct messages' }).getByRole('link', { name: /^Direct message with alice/ }).waitFor();

@@ -10,7 +10,8 @@ import { applyMention, mentionCandidates, mentionQueryAt, moveSelection, type Me
 export type ComposeMode = { kind: 'reply'; message: Message } | { kind: 'edit'; message: Message } | null;
 
 interface Props {
-  roomName: string;
+  /** `#general`, or `@bob` for a direct room. */
+  roomLabel: string;
   /** localStorage key of this room's draft: what you type survives a reload. */
   draftKey: string;
   onSend: (content: string) => void;
@@ -35,7 +36,7 @@ const COUNTER_FROM = MAX_MESSAGE_CHARS - 500;
 const excerpt = (text: string) => (text.length > 80 ? `${text.slice(0, 80)}…` : text);
 
 export function Composer({
-  roomName,
+  roomLabel,
   draftKey,
   onSend,
   onTyping,
@@ -190,7 +191,7 @@ export function Composer({
       }}
     >
       <label htmlFor={inputId} className="visually-hidden">
-        Message #{roomName}
+        Message {roomLabel}
       </label>
       {mode && (
         <div className={`composer-mode composer-mode--${mode.kind}`}>
@@ -242,7 +243,7 @@ export function Composer({
           ref={area}
           rows={1}
           value={text}
-          placeholder={editing ? 'Edit your message' : `Message #${roomName}`}
+          placeholder={editing ? 'Edit your message' : `Message ${roomLabel}`}
           onChange={(e) => updateText(e.target.value, e.target.selectionStart)}
           onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
           onKeyDown={onKeyDown}

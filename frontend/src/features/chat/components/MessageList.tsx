@@ -16,6 +16,8 @@ export type RowActions = Omit<
 
 interface Props {
   roomName: string;
+  /** `#general`, or `@bob` for a direct room. */
+  roomLabel: string;
   state: ChatState;
   pending: readonly PendingMessage[];
   loadingOlder: boolean;
@@ -32,7 +34,7 @@ const HIGHLIGHT_MS = 2200;
 const NEAR_BOTTOM_PX = 120;
 const LOAD_OLDER_PX = 300;
 
-export function MessageList({ roomName, state, pending, loadingOlder, onLoadOlder, actions, reveal, onNewestOnScreen }: Props) {
+export function MessageList({ roomName, roomLabel, state, pending, loadingOlder, onLoadOlder, actions, reveal, onNewestOnScreen }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const rows = useMemo(() => buildTimeline(visibleMessages(state, pending), state.selfId), [state, pending]);
   const [unseen, setUnseen] = useState(0);
@@ -169,7 +171,7 @@ export function MessageList({ roomName, state, pending, loadingOlder, onLoadOlde
               <div className="room-start-icon" aria-hidden="true">
                 <Icon name="hash" width={28} height={28} />
               </div>
-              <p className="room-start-title">This is the start of #{roomName}</p>
+              <p className="room-start-title">This is the start of {roomLabel}</p>
               <p className="room-start-sub">
                 {messageRows.length === 0 ? 'No messages yet. Say hello!' : 'Every message in this room is below.'}
               </p>

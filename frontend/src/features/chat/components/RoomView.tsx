@@ -160,6 +160,8 @@ export function RoomView({
 
   const room = chat.room;
   const roomName = room?.name ?? '';
+  // How the room is named in running text: `#general`, or `@bob` for a direct room.
+  const roomLabel = `${room?.kind === 'direct' ? '@' : '#'}${roomName}`;
   // You count as online yourself, whatever the last presence frame said.
   const online = withSelfOnline(chat.state.online, { id: session.user.id, username: session.user.username });
   // A message being edited or replied to that was deleted meanwhile: stop.
@@ -243,6 +245,7 @@ export function RoomView({
         <div className="room-main">
           <MessageList
             roomName={roomName}
+            roomLabel={roomLabel}
             state={chat.state}
             pending={chat.pending}
             onNewestOnScreen={chat.newestOnScreen}
@@ -264,7 +267,7 @@ export function RoomView({
             )}
           </div>
           <Composer
-            roomName={roomName}
+            roomLabel={roomLabel}
             draftKey={draftKey(session.user.id, roomId)}
             onSend={(content) => {
               if (liveMode?.kind === 'reply') {
@@ -308,7 +311,7 @@ export function RoomView({
               setConfirmDelete(null);
             }}
           >
-            <p className="muted">Everyone in #{roomName} will see “This message was deleted” instead. This cannot be undone.</p>
+            <p className="muted">Everyone in {roomLabel} will see “This message was deleted” instead. This cannot be undone.</p>
             <blockquote className="confirm-quote">{confirmDelete.content.slice(0, 200)}</blockquote>
           </ConfirmDialog>
         )}
