@@ -34,7 +34,7 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 
 /** Lambda binaries = cargo packages = folders under functions/. */
 export const FUNCTIONS = {
-  auth: { id: 'Auth', description: 'REST /api/auth/* (register, login, me)' },
+  auth: { id: 'Auth', description: 'REST /api/auth/* (register, login, me) and POST /api/ws-ticket (single-use WebSocket ticket)' },
   rooms: { id: 'Rooms', description: 'REST /api/rooms*, /api/health, /api/openapi.json and unmatched routes (JSON 404); pushes membership, presence and read frames' },
   messages: { id: 'Messages', description: 'REST /api/rooms/{id}/messages*, history, posts, edits, deletions and reactions; pushes each change to the room\'s sockets' },
   'ws-connect': { id: 'WsConnect', description: 'WebSocket $connect (token and membership check, presence join)' },
@@ -177,6 +177,14 @@ export class ChatStack extends cdk.Stack {
       removalPolicy: cdk.RemovalPolicy.DESTROY,
     });
 
+    // ------------------------------------------------------------ WebSocket API (ids only)
+    // Created before the functions and the distribution: both need its id (no dependency on
+    // the stage, which depends on the routes, which depend on the functions).
+    const wsApi = new apigwv2.WebSocketApi(this, 'WebSocketApi', {
+      apiName: `${this.stackName}-ws`,
+      routeSelectionExpression: '$request.body.action',
+    });
+
     // ------------------------------------------------------------ SPA bucket + CloudFront
     const siteBucket = new s3.Bucket(this, 'SiteBucket', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -187,11 +195,41 @@ export class ChatStack extends cdk.Stack {
       autoDeleteObjects: true,
     });
     const siteOrigin = origins.S3BucketOrigin.withOriginAccessControl(siteBucket);
+    // Security headers on every response of the distribution (../README.md lists them).
+    // connect-src names the WebSocket API exactly, but the HTTP API only as "an execute-api host
+    // in this region": the HTTP API's CORS allows the distribution's domain, so its id here would
+    // close a dependency cycle (distribution -> this policy -> HTTP API -> distribution).
+    const executeApiDomain = `execute-api.${cdk.Aws.REGION}.${cdk.Aws.URL_SUFFIX}`;
+    const contentSecurityPolicy = [
+      "default-src 'self'",
+      "script-src 'self'",
+      "style-src 'self'",
+      "img-src 'self' data:",
+      "font-src 'self'",
+      `connect-src 'self' https://*.${executeApiDomain} wss://${wsApi.apiId}.${executeApiDomain}`,
+      "object-src 'none'",
+      "base-uri 'self'",
+      "form-action 'self'",
+      "frame-ancestors 'none'",
+    ].join('; ');
+    const securityHeaders = new cloudfront.ResponseHeadersPolicy(this, 'SiteResponseHeadersPolicy', {
+      // Names are per account (CloudFront is global): stack + region, as in SAM.
+      responseHeadersPolicyName: `${cdk.Aws.STACK_NAME}-${cdk.Aws.REGION}-security-headers`,
+      comment: 'Chat SPA security headers (CSP, HSTS, nosniff, DENY framing, referrer policy)',
+      securityHeadersBehavior: {
+        contentSecurityPolicy: { contentSecurityPolicy, override: true },
+        strictTransportSecurity: { accessControlMaxAge: cdk.Duration.seconds(63072000), includeSubdomains: true, override: true },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },
+      },
+    });
     const uncached: cloudfront.BehaviorOptions = {
       origin: siteOrigin,
       viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
       allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
       cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+      responseHeadersPolicy: securityHeaders,
       compress: true,
     };
     const distribution = new cloudfront.Distribution(this, 'SiteDistribution', {
@@ -205,6 +243,7 @@ export class ChatStack extends cdk.Stack {
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
         cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+        responseHeadersPolicy: securityHeaders,
         compress: true,
       },
       // Written at deploy time / entry point: never cached, so a redeploy shows at once.
@@ -217,13 +256,6 @@ export class ChatStack extends cdk.Stack {
     const siteUrl = `https://${distribution.distributionDomainName}`;
     const corsOrigins = [siteUrl, ...extraOrigins];
 
-    // ------------------------------------------------------------ WebSocket API (ids only)
-    // Created before the functions: they need its id (no dependency on the stage, which
-    // depends on the routes, which depend on the functions).
-    const wsApi = new apigwv2.WebSocketApi(this, 'WebSocketApi', {
-      apiName: `${this.stackName}-ws`,
-      routeSelectionExpression: '$request.body.action',
-    });
     const wsManagementEndpoint =
       `https://${wsApi.apiId}.execute-api.${cdk.Aws.REGION}.${cdk.Aws.URL_SUFFIX}/${stageName}`;
     const manageConnections = new iam.PolicyStatement({
@@ -364,6 +396,8 @@ export class ChatStack extends cdk.Stack {
     const messagesIntegration = integration('messages');
     const routes: [string, apigwv2.HttpMethod, apigwv2.HttpRouteIntegration][] = [
       ['/api/auth/{proxy+}', ANY, authIntegration],
+      // Bearer token in, short-lived single-use ticket out (the SPA's WebSocket URL carries it, not the JWT).
+      ['/api/ws-ticket', POST, authIntegration],
       ['/api/rooms', GET, roomsIntegration],
       ['/api/rooms', POST, roomsIntegration],
       ['/api/rooms/{id}', GET, roomsIntegration],

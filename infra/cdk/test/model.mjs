@@ -1,7 +1,8 @@
 // Reads a CloudFormation template (the SAM source template or the CDK-synthesized one) and
 // reduces it to the deployment "model" both must agree on: functions by binary, their settings
 // and environment, HTTP and WebSocket routes with their integrations, ManageConnections and
-// secret grants, WebSocket invoke permissions, custom resources and outputs.
+// secret grants, WebSocket invoke permissions, custom resources, the SPA distribution's cache
+// behaviors with the response headers policy each sends, and outputs.
 import fs from 'node:fs';
 import YAML from 'yaml';
 
@@ -143,6 +144,9 @@ class Renderer {
 }
 
 const asList = (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+/** Objects with their keys sorted, at every depth (CDK and SAM write properties in different orders). */
+const canonical = (v) => (Array.isArray(v) ? v.map(canonical)
+  : isObj(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])])) : v);
 
 // ------------------------------------------------------------------ model
 /** `overrides`: parameter values to use instead of the defaults (like `sam deploy --parameter-overrides`). */
@@ -208,6 +212,7 @@ export function buildModel(t, overrides = {}) {
     const env = { ...(sam ? globals.Environment?.Variables ?? {} : {}), ...(p.Environment?.Variables ?? {}) };
     const vpc = get('VpcConfig');
     functions[bin] = {
+      description: r.render(p.Description ?? null),
       runtime: r.render(get('Runtime')),
       architectures: r.render(asList(get('Architectures') ?? ['x86_64'])),
       handler: r.render(get('Handler')),
@@ -338,6 +343,29 @@ export function buildModel(t, overrides = {}) {
     natInstances: natInstances.length,
   };
 
+  // The SPA distribution: every cache behavior (default "*" and each path pattern) with the
+  // response headers policy it sends (our own policy's rendered config, or a managed policy id).
+  const headersPolicyOf = (expr) => {
+    if (expr === undefined || expr === null) return null;
+    const own = [...refsIn(expr)].filter((id) => R[id]?.Type === 'AWS::CloudFront::ResponseHeadersPolicy');
+    if (own.length === 1) return canonical(r.render(R[own[0]].Properties.ResponseHeadersPolicyConfig));
+    return `managed:${JSON.stringify(r.render(expr))}`;
+  };
+  const behaviorOf = (b) => ({
+    viewerProtocolPolicy: r.render(b.ViewerProtocolPolicy),
+    cachePolicyId: r.render(b.CachePolicyId ?? null),
+    responseHeadersPolicy: headersPolicyOf(b.ResponseHeadersPolicyId),
+  });
+  const site = {
+    distributions: one('AWS::CloudFront::Distribution').map((x) => {
+      const c = x.Properties.DistributionConfig;
+      const behaviors = [['*', behaviorOf(c.DefaultCacheBehavior)],
+        ...asList(c.CacheBehaviors).map((b) => [r.render(b.PathPattern), behaviorOf(b)])];
+      return { behaviors: Object.fromEntries(behaviors.sort(([a], [b]) => a.localeCompare(b))) };
+    }),
+    responseHeadersPolicies: one('AWS::CloudFront::ResponseHeadersPolicy').map((x) => canonical(r.render(x.Properties.ResponseHeadersPolicyConfig))),
+  };
+
   return {
     functions,
     database,
@@ -351,6 +379,7 @@ export function buildModel(t, overrides = {}) {
     secretReads,
     wsInvokePermissions,
     customResources,
+    site,
     outputs: Object.keys(t.Outputs ?? {}).sort(),
   };
 }

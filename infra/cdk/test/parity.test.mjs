@@ -1,7 +1,8 @@
 // SAM <-> CDK parity: infra/template.yaml and the CDK-synthesized template must declare the
 // same functions (by binary), HTTP and WebSocket routes, integrations, ManageConnections grants,
 // secret grants, environment variables (names, and values with parameters at their defaults),
-// WebSocket invoke permissions, the migrations custom resource and the outputs.
+// WebSocket invoke permissions, the migrations custom resource, the SPA distribution's cache
+// behaviors and the security headers (response headers policy) each one sends, and the outputs.
 //
 // Run after `cdk synth` (.ci/infra does both):  node --test test/
 // CDK_TEMPLATE=path overrides the synthesized template (default cdk.out/ChatStack.template.json).
@@ -35,6 +36,7 @@ const ENV_EVERYWHERE = ['BCRYPT_COST', 'CORS_ALLOWED_ORIGINS', 'DATABASE_HOST', 
   'DB_MAX_CONNECTIONS', 'JWT_SECRET_ARN', 'JWT_TTL_SECONDS', 'RATE_LIMIT_MESSAGES', 'RATE_LIMIT_WINDOW_SECONDS', 'RUST_LOG'];
 const HTTP_ROUTES = {
   'ANY /api/auth/{proxy+}': 'auth',
+  'POST /api/ws-ticket': 'auth',
   'GET /api/rooms': 'rooms',
   'POST /api/rooms': 'rooms',
   'GET /api/rooms/{id}': 'rooms',
@@ -56,6 +58,21 @@ const HTTP_ROUTES = {
   'GET /api/search': 'messages',
 };
 const WS_ROUTES = { $connect: 'ws-connect', $default: 'ws-message', $disconnect: 'ws-disconnect' };
+// What CloudFront sends with every SPA response (infra/README.md; local-dev sends the same CSP
+// with connect-src 'self'). The HTTP API is named as any execute-api host of the region: its id
+// would close a dependency cycle through its CORS origin (the distribution's domain).
+const EXECUTE_API = 'execute-api.${AWS::Region}.${AWS::URLSuffix}';
+const CSP = ["default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
+  `connect-src 'self' https://*.${EXECUTE_API} wss://{Ref:AWS::ApiGatewayV2::Api(WEBSOCKET)}.${EXECUTE_API}`,
+  "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'"].join('; ');
+const SECURITY_HEADERS = {
+  ContentSecurityPolicy: { ContentSecurityPolicy: CSP, Override: 'true' },
+  StrictTransportSecurity: { AccessControlMaxAgeSec: '63072000', IncludeSubdomains: 'true', Override: 'true' },
+  ContentTypeOptions: { Override: 'true' },
+  FrameOptions: { FrameOption: 'DENY', Override: 'true' },
+  ReferrerPolicy: { ReferrerPolicy: 'strict-origin-when-cross-origin', Override: 'true' },
+};
+const SPA_BEHAVIORS = ['*', '/config.json', '/index.html'];
 
 const sorted = (o) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
 const pick = (model, key) => sorted(model[key]);
@@ -121,6 +138,10 @@ describe('SAM and CDK declare the same stack', () => {
   test('same database and NAT shape', () => {
     assert.deepEqual(cdk.database, sam.database);
     assert.deepEqual(cdk.network, sam.network);
+  });
+
+  test('same SPA cache behaviors and response headers policy on each', () => {
+    assert.deepEqual(cdk.site, sam.site);
   });
 
   test('same outputs', () => {
@@ -195,6 +216,17 @@ for (const [side, model] of [['SAM', sam], ['CDK', cdk]]) {
     test('migrations run on deploy through the migrate function', () => {
       assert.equal(model.customResources['Custom::Migrations']?.fn, 'migrate');
     });
+
+    test('every SPA behavior sends the security headers (CSP naming the APIs, HSTS, nosniff, DENY, referrer policy)', () => {
+      assert.equal(model.site.distributions.length, 1);
+      assert.equal(model.site.responseHeadersPolicies.length, 1);
+      const { behaviors } = model.site.distributions[0];
+      assert.deepEqual(Object.keys(behaviors), SPA_BEHAVIORS);
+      for (const [pattern, behavior] of Object.entries(behaviors)) {
+        assert.equal(behavior.viewerProtocolPolicy, 'redirect-to-https', pattern);
+        assert.deepEqual(behavior.responseHeadersPolicy?.SecurityHeadersConfig, SECURITY_HEADERS, pattern);
+      }
+    });
   });
 }
 
@@ -259,6 +291,20 @@ describe('parity check detects drift', () => {
     const t = clone(cdkTemplate);
     resourceOf(t, (r) => r.Type === 'AWS::RDS::DBInstance').Properties.EngineVersion = '8.0.40';
     assert.ok(drifted(samTemplate, t).some((d) => d.startsWith('database.engineVersion')));
+  });
+
+  test('a CloudFront behavior without the security headers in CDK', () => {
+    const t = clone(cdkTemplate);
+    const dist = resourceOf(t, (r) => r.Type === 'AWS::CloudFront::Distribution');
+    delete dist.Properties.DistributionConfig.CacheBehaviors.find((b) => b.PathPattern === '/index.html').ResponseHeadersPolicyId;
+    assert.ok(drifted(samTemplate, t).some((d) => d.startsWith('site.distributions')));
+  });
+
+  test('the Content-Security-Policy changed in SAM', () => {
+    const t = clone(samTemplate);
+    const csp = t.Resources.SiteResponseHeadersPolicy.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy;
+    csp.ContentSecurityPolicy = { 'Fn::Sub': csp.ContentSecurityPolicy['Fn::Sub'].replace("script-src 'self'", "script-src 'self' 'unsafe-inline'") };
+    assert.ok(drifted(t, cdkTemplate).some((d) => d.startsWith('site.')));
   });
 
   test('the integration type changed in SAM', () => {
