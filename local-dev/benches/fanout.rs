@@ -32,9 +32,14 @@ async fn main() {
     let http = reqwest::Client::new();
     let base = format!("http://{addr}");
 
-    let user = shared::accounts::register(&state, "bench", "benchmark password")
-        .await
-        .unwrap();
+    let user = shared::accounts::register(
+        &state,
+        &shared::accounts::ClientAddress("127.0.0.1".into()),
+        "bench",
+        "benchmark password",
+    )
+    .await
+    .unwrap();
     let token = state.jwt.issue(user.id, "bench").unwrap();
     println!(
         "fan-out through the AWS SDK path on {} ({} rounds each)",

@@ -32,12 +32,22 @@ async fn main() {
     let (addr, state) = start(&database_url).await;
     let pool = &state.db.pool;
 
-    let writer = shared::accounts::register(&state, "writer", "benchmark password")
-        .await
-        .unwrap();
-    let reader = shared::accounts::register(&state, "reader", "benchmark password")
-        .await
-        .unwrap();
+    let writer = shared::accounts::register(
+        &state,
+        &shared::accounts::ClientAddress("127.0.0.1".into()),
+        "writer",
+        "benchmark password",
+    )
+    .await
+    .unwrap();
+    let reader = shared::accounts::register(
+        &state,
+        &shared::accounts::ClientAddress("127.0.0.1".into()),
+        "reader",
+        "benchmark password",
+    )
+    .await
+    .unwrap();
     let as_user = |u: &shared::domain::User| shared::auth::AuthUser {
         id: u.id,
         username: u.username.clone(),

@@ -22,7 +22,6 @@ use axum::Router;
 use axum::extract::Request;
 use axum::routing::{get, post};
 use tower::ServiceExt as _;
-use tower_http::trace::TraceLayer;
 
 use shared::config::Config;
 use shared::realtime::Broadcaster;
@@ -48,6 +47,16 @@ pub struct Options {
     pub config: Config,
     pub frontend_dist: PathBuf,
     pub limits: Limits,
+    /// The SigV4 secret key `@connections` requests must be signed with
+    /// (`LOCAL_MANAGEMENT_SECRET`; a random one per start when unset).
+    pub management_secret: String,
+}
+
+impl Options {
+    /// A fresh random management key: only this process can sign its `@connections` calls.
+    pub fn random_management_secret() -> String {
+        uuid::Uuid::new_v4().simple().to_string()
+    }
 }
 
 /// A bound, migrated, ready-to-serve local-dev.
@@ -101,7 +110,10 @@ pub async fn start(addr: &str, mut options: Options) -> Result<LocalDev, StartEr
     options.config.websocket_api_endpoint = Some(endpoint.clone());
 
     let url = options.config.database_url_redacted();
-    let state = AppState::new(options.config, Broadcaster::local())?;
+    let state = AppState::new(
+        options.config,
+        Broadcaster::local(&options.management_secret),
+    )?;
     let db_error = |source| StartError::Database {
         url: url.clone(),
         source,
@@ -114,7 +126,7 @@ pub async fn start(addr: &str, mut options: Options) -> Result<LocalDev, StartEr
         tracing::info!(removed, "cleared connections left by an earlier run");
     }
 
-    let sockets = shim::Sockets::new(state.clone(), options.limits);
+    let sockets = shim::Sockets::new(state.clone(), options.limits, &options.management_secret);
     let router = router(state.clone(), sockets.clone(), options.frontend_dist);
     Ok(LocalDev {
         listener,
@@ -138,10 +150,13 @@ pub fn router(state: AppState, sockets: shim::Sockets, frontend_dist: PathBuf) -
             post(management::post_to_connection)
                 .get(management::get_connection)
                 .delete(management::delete_connection)
-                .layer(axum::middleware::from_fn(management::require_signature)),
+                .layer(axum::middleware::from_fn_with_state(
+                    sockets.clone(),
+                    management::require_signature,
+                )),
         )
         .with_state(sockets)
-        .layer(TraceLayer::new_for_http());
+        .layer(shared::http::trace_layer());
     local.fallback_service(tower::service_fn(move |request: Request| {
         let (rest, spa) = (rest.clone(), spa.clone());
         async move {
@@ -155,11 +170,17 @@ pub fn router(state: AppState, sockets: shim::Sockets, frontend_dist: PathBuf) -
 }
 
 impl LocalDev {
-    /// Serves until `shutdown` resolves.
+    /// Serves until `shutdown` resolves, then closes every WebSocket with 1001 and runs its
+    /// `$disconnect` before returning.
     pub async fn serve(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let sockets = self.sockets.clone();
+        let shutdown = async move {
+            shutdown.await;
+            sockets.drain(Duration::from_secs(10)).await;
+        };
         axum::serve(
             self.listener,
             self.router

@@ -78,10 +78,15 @@ async fn serve(config: Config) {
         .map(PathBuf::from)
         .unwrap_or_else(|_| default_dist());
     let database = config.database_url_redacted();
+    let management_secret = std::env::var("LOCAL_MANAGEMENT_SECRET")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(local_dev::Options::random_management_secret);
     let options = local_dev::Options {
         config,
         frontend_dist,
         limits,
+        management_secret,
     };
     let app = local_dev::start(&format!("{host}:{port}"), options)
         .await

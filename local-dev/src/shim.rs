@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
@@ -33,6 +33,9 @@ pub const MAX_FRAME_BYTES: usize = 32 * 1024;
 const CLOSE_TOO_BIG: u16 = 1009;
 const CLOSE_GOING_AWAY: u16 = 1001;
 const CLOSE_NORMAL: u16 = 1000;
+/// The most a frame may carry before the socket stops reading it; past 32 KB it is refused
+/// anyway, this only bounds what is buffered to find that out.
+const MAX_READ_BYTES: usize = 1 << 20;
 /// Frames waiting for a slow client before posts to it start failing.
 const OUTBOX_CAPACITY: usize = 1024;
 const STAGE: &str = "local";
@@ -66,14 +69,55 @@ pub struct Sockets {
     pub state: AppState,
     pub limits: Limits,
     pub by_id: Arc<Mutex<HashMap<String, Socket>>>,
+    /// The key `@connections` requests must be signed with.
+    management_secret: Arc<str>,
+    /// Set on shutdown: new upgrades are refused while the open sockets close.
+    draining: Arc<AtomicBool>,
+    /// Sockets whose `$disconnect` has not returned yet, and a bell for when one does.
+    running: Arc<AtomicUsize>,
+    finished: Arc<Notify>,
 }
 
 impl Sockets {
-    pub fn new(state: AppState, limits: Limits) -> Self {
+    pub fn new(state: AppState, limits: Limits, management_secret: &str) -> Self {
         Sockets {
             state,
             limits,
             by_id: Arc::default(),
+            management_secret: management_secret.into(),
+            draining: Arc::default(),
+            running: Arc::default(),
+            finished: Arc::default(),
+        }
+    }
+
+    pub fn management_secret(&self) -> &str {
+        &self.management_secret
+    }
+
+    /// Shutdown, API Gateway style: refuses new sockets, closes each open one with 1001, and
+    /// waits (at most `patience`) until every `$disconnect` has run, so no row outlives us.
+    pub async fn drain(&self, patience: std::time::Duration) {
+        self.draining.store(true, Ordering::SeqCst);
+        let ids: Vec<String> = self.lock().keys().cloned().collect();
+        tracing::info!(sockets = ids.len(), "closing WebSocket connections");
+        for id in &ids {
+            close_from_server(self, id, CLOSE_GOING_AWAY, "Server shutting down");
+        }
+        let all_done = async {
+            loop {
+                let bell = self.finished.notified();
+                if self.running.load(Ordering::SeqCst) == 0 {
+                    break;
+                }
+                bell.await;
+            }
+        };
+        if tokio::time::timeout(patience, all_done).await.is_err() {
+            tracing::warn!(
+                left = self.running.load(Ordering::SeqCst),
+                "gave up waiting for WebSocket disconnects"
+            );
         }
     }
 
@@ -154,6 +198,11 @@ async fn accept(
             json!({"error": {"code": "bad_request", "message": "expected a WebSocket upgrade"}});
         return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
     };
+    if sockets.draining.load(Ordering::SeqCst) {
+        let body =
+            json!({"error": {"code": "unavailable", "message": "the server is shutting down"}});
+        return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
+    }
     let connection_id = mint_connection_id();
     let now = Timestamp::now();
     let (outbox, inbox) = mpsc::channel(OUTBOX_CAPACITY);
@@ -192,7 +241,9 @@ async fn accept(
         socket.phase = Phase::Open;
     }
     let owned = (user_agent, connection_id);
-    ws.max_message_size(1 << 20)
+    // Bigger frames are refused from their header, before their payload is read.
+    ws.max_message_size(MAX_READ_BYTES)
+        .max_frame_size(MAX_READ_BYTES)
         .on_upgrade(move |socket| run(sockets, owned.1, peer, owned.0, now, socket, inbox, closed))
 }
 
@@ -218,6 +269,7 @@ async fn run(
     mut inbox: mpsc::Receiver<Outbound>,
     closed: Arc<Notify>,
 ) {
+    sockets.running.fetch_add(1, Ordering::SeqCst);
     let (mut sink, mut stream) = socket.split();
     let writer_closed = closed.clone();
     let writer = tokio::spawn(async move {
@@ -284,6 +336,12 @@ async fn run(
                 Some(Ok(Message::Close(frame))) => {
                     break frame.map_or((1005, "Client closed"), |f| (f.code, "Client closed"));
                 }
+                // Over MAX_READ_BYTES: refused like any frame over the limit. (axum exposes
+                // tungstenite's error only as text: "Space limit exceeded: Message too long".)
+                Some(Err(e)) if e.to_string().contains("Space limit exceeded") => {
+                    close_from_server(&sockets, &connection_id, CLOSE_TOO_BIG, "Message too big");
+                    break (CLOSE_TOO_BIG, "Message too big");
+                }
                 // An abrupt drop: no close frame, the TCP connection is just gone.
                 Some(Err(_)) | None => break (1006, "Connection lost"),
             },
@@ -299,6 +357,8 @@ async fn run(
     sockets.lock().remove(&connection_id);
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), writer).await;
     realtime::on_disconnect(&sockets.state, &event.disconnect(code, reason)).await;
+    sockets.running.fetch_sub(1, Ordering::SeqCst);
+    sockets.finished.notify_waiters();
 }
 
 /// Queues a close frame; the writer sends it and the socket's loop ends.

@@ -9,12 +9,34 @@ use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use tower_http::services::{ServeDir, ServeFile};
 
+/// What the SPA may load and who may frame it: everything from this origin, nothing inline,
+/// no framing. CloudFront sends the same policy (infra/), with the API domains in connect-src.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// The security headers of every SPA response.
+fn security_headers(router: Router) -> Router {
+    use axum::http::HeaderValue;
+    use tower_http::set_header::SetResponseHeaderLayer;
+    let headers = [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ];
+    headers.into_iter().fold(router, |router, (name, value)| {
+        router.layer(SetResponseHeaderLayer::overriding(
+            name,
+            HeaderValue::from_static(value),
+        ))
+    })
+}
+
 /// Empty values tell the SPA to use its own origin (`/api/…`, `ws://<host>/ws`).
 const SAME_ORIGIN_CONFIG: &str = r#"{"apiBaseUrl":"","wsUrl":""}"#;
 
 const NOT_BUILT: &str = r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Chat — SPA not built</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 4rem auto; line-height: 1.5">
+<body>
 <h1>The chat SPA is not built yet</h1>
 <p>The API is running (<a href="/api/health">/api/health</a>, <a href="/api/openapi.json">/api/openapi.json</a>).
 To serve the web app here, build it once and reload this page:</p>
@@ -43,10 +65,13 @@ pub fn service(dist: PathBuf) -> Router {
     };
     if !index.is_file() {
         tracing::warn!(dist = %dist.display(), "no SPA build found; serving a how-to page at /");
-        return config_route
-            .fallback(|| async { (StatusCode::OK, Html(NOT_BUILT)).into_response() });
+        return security_headers(
+            config_route.fallback(|| async { (StatusCode::OK, Html(NOT_BUILT)).into_response() }),
+        );
     }
-    config_route.fallback_service(ServeDir::new(dist).fallback(ServeFile::new(index)))
+    security_headers(
+        config_route.fallback_service(ServeDir::new(dist).fallback(ServeFile::new(index))),
+    )
 }
 
 fn get_service_file(path: PathBuf) -> Router {

@@ -1,5 +1,6 @@
 //! Accounts: register, log in, and who am I.
 
+use base64::Engine as _;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -19,13 +20,48 @@ pub struct LoginResponse {
     pub user: User,
 }
 
-/// Creates an account. 409 when the name is taken (case-insensitively).
+/// Who is asking, as far as the network says: API Gateway's view of the client address (the
+/// hop it appends to `X-Forwarded-For`) or the peer address in local-dev. The login and
+/// registration limits count per address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientAddress(pub String);
+
+/// Creates an account. 409 when the name is taken (case-insensitively); 429 past
+/// `REGISTER_MAX_PER_ADDRESS` registrations from one address per window.
 #[tracing::instrument(skip_all)]
-pub async fn register(state: &AppState, username: &str, password: &str) -> Result<User> {
+pub async fn register(
+    state: &AppState,
+    from: &ClientAddress,
+    username: &str,
+    password: &str,
+) -> Result<User> {
     let username = Username::parse(username)?;
     let password = Password::parse(password)?;
-    let hash = state.passwords.hash(&password).await?;
     let now = Timestamp::now();
+    let limits = state.config.login_throttle;
+    if limits.registrations.enabled() {
+        let mut conn = state.db.pool.acquire().await?;
+        sweep(state, &mut conn, now).await?;
+        let turn = db::auth_attempts::insert(
+            &mut conn,
+            db::auth_attempts::Action::Register,
+            None,
+            &from.0,
+            now,
+        )
+        .await?;
+        let recent = db::auth_attempts::recent_from_address(
+            &mut *conn,
+            db::auth_attempts::Action::Register,
+            &from.0,
+            limits.registrations.window_start(now),
+            turn,
+            limits.registrations.limit + 1,
+        )
+        .await?;
+        refuse_past(&mut conn, turn, limits.registrations, &recent, now).await?;
+    }
+    let hash = state.passwords.hash(&password).await?;
     let mut conn = state.db.pool.acquire().await?;
     match db::users::insert(&mut conn, username.as_str(), &username.key(), &hash, now).await {
         Ok(id) => {
@@ -41,33 +77,43 @@ pub async fn register(state: &AppState, username: &str, password: &str) -> Resul
     }
 }
 
-/// Checks the password and issues a token. An unknown user, a wrong password and a value
-/// that could never be valid all get the same 401 after the same bcrypt work. After
-/// `LOGIN_MAX_FAILURES` failures for one name inside `LOGIN_LOCKOUT_SECONDS`, logins for it
-/// get 429 with Retry-After until the oldest failure leaves the window; a success clears them.
+/// Checks the password and issues a token. An unknown user, a wrong password and a password
+/// that could never be valid all get the same 401 after the same bcrypt work; a name that
+/// could never exist gets it at once (its shape is public, so the timing says nothing).
+///
+/// Every attempt is recorded before bcrypt runs and takes its turn among concurrent ones
+/// (see `db::auth_attempts`). It gets 429 with Retry-After past `LOGIN_MAX_ATTEMPTS_PER_ADDRESS`
+/// attempts from its address, past `LOGIN_MAX_FAILURES` failures of the name from its address,
+/// or past `LOGIN_MAX_FAILURES_PER_NAME` failures of the name from anywhere. A success clears
+/// the name's failures from its address, so someone else's guessing cannot lock a user out
+/// below the per-name ceiling.
 #[tracing::instrument(skip_all)]
-pub async fn login(state: &AppState, username: &str, password: &str) -> Result<LoginResponse> {
+pub async fn login(
+    state: &AppState,
+    from: &ClientAddress,
+    username: &str,
+    password: &str,
+) -> Result<LoginResponse> {
     const REFUSED: Error = Error::Unauthorized("wrong username or password");
     // A password that breaks the length rule cannot match; it is still checked against a
     // stand-in so the answer takes as long as any other refusal.
     let candidate = Password::parse(password);
     let well_formed = candidate.is_ok();
     let password = candidate.or_else(|_| Password::parse("stand-in-for-a-malformed-password"))?;
-    // Only a well-formed name can exist, and only such names are throttled and recorded.
     let key = Username::parse(username).ok().map(|name| name.key());
     let now = Timestamp::now();
-    if let Some(key) = &key {
-        throttle(state, key, now).await?;
-    }
-    let found = match &key {
-        Some(key) => db::users::find_by_key(&state.db.pool, key).await?,
-        None => None,
+    let turn = throttle(state, from, key.as_deref(), now).await?;
+    let Some(key) = key else {
+        return Err(REFUSED);
     };
+    let found = db::users::find_by_key(&state.db.pool, &key).await?;
     let (user, hash) = found.unzip();
     let matches = state.passwords.verify(&password, hash).await?;
-    match (user, key) {
-        (Some(user), Some(key)) if matches && well_formed => {
-            db::login_failures::delete_before(&state.db.pool, &key, now).await?;
+    match user {
+        Some(user) if matches && well_formed => {
+            if turn.is_some() {
+                db::auth_attempts::delete_for_name(&state.db.pool, &key, &from.0).await?;
+            }
             let access_token = state.jwt.issue(user.id, &user.username)?;
             tracing::info!(user_id = %user.id, "logged in");
             Ok(LoginResponse {
@@ -77,32 +123,168 @@ pub async fn login(state: &AppState, username: &str, password: &str) -> Result<L
                 user,
             })
         }
-        (_, Some(key)) => {
-            // Unknown names are recorded too, so a refusal says nothing about existence.
-            db::login_failures::insert(&state.db.pool, &key, now).await?;
-            Err(REFUSED)
+        // The attempt's row stays: it is now a failure of this name (unknown names too, so a
+        // refusal says nothing about existence).
+        _ => Err(REFUSED),
+    }
+}
+
+/// Records a login attempt and refuses it when it is past one of the limits; `None` when the
+/// throttle is off (nothing is written then).
+async fn throttle(
+    state: &AppState,
+    from: &ClientAddress,
+    key: Option<&str>,
+    now: Timestamp,
+) -> Result<Option<i64>> {
+    use db::auth_attempts::{self as attempts, Action};
+    let limits = state.config.login_throttle;
+    let by_name = [limits.per_name_and_address, limits.per_name];
+    if !limits.per_address.enabled() && !by_name.iter().any(|l| l.enabled()) {
+        return Ok(None);
+    }
+    let mut conn = state.db.pool.acquire().await?;
+    sweep(state, &mut conn, now).await?;
+    let turn = attempts::insert(&mut conn, Action::Login, key, &from.0, now).await?;
+    if limits.per_address.enabled() {
+        let recent = attempts::recent_from_address(
+            &mut *conn,
+            Action::Login,
+            &from.0,
+            limits.per_address.window_start(now),
+            turn,
+            limits.per_address.limit + 1,
+        )
+        .await?;
+        refuse_past(&mut conn, turn, limits.per_address, &recent, now).await?;
+    }
+    if let Some(key) = key {
+        for (limit, address) in [(by_name[0], Some(from.0.as_str())), (by_name[1], None)] {
+            if !limit.enabled() {
+                continue;
+            }
+            let recent = attempts::recent_for_name(
+                &mut *conn,
+                key,
+                address,
+                limit.window_start(now),
+                turn,
+                limit.limit + 1,
+            )
+            .await?;
+            refuse_past(&mut conn, turn, limit, &recent, now).await?;
         }
-        (_, None) => Err(REFUSED),
     }
+    Ok(Some(turn))
 }
 
-/// 429 once a name has `LOGIN_MAX_FAILURES` failed logins inside the window; clears older ones.
-async fn throttle(state: &AppState, key: &str, now: Timestamp) -> Result<()> {
-    let limit = state.config.login_throttle;
-    if !limit.enabled() {
-        return Ok(());
+/// `recent` holds the attempts up to this one (`turn`), newest first: when there are more than
+/// the limit allows, this one is refused with 429 and its row forgotten (it never ran).
+async fn refuse_past(
+    conn: &mut db::AnyConnection,
+    turn: i64,
+    limit: crate::config::RateLimit,
+    recent: &[Timestamp],
+    now: Timestamp,
+) -> Result<()> {
+    // Those before this one decide: it may run when fewer than `limit` came before it.
+    let before = recent.get(1..).unwrap_or_default();
+    if let Err(refused) = limit.check(before, now) {
+        db::auth_attempts::delete(&mut *conn, turn).await?;
+        tracing::warn!("login or registration throttled");
+        return Err(refused);
     }
-    let since = limit.window_start(now);
-    db::login_failures::delete_before(&state.db.pool, key, since).await?;
-    let recent = db::login_failures::recent(&state.db.pool, key, since, limit.limit).await?;
-    limit
-        .check(&recent, now)
-        .inspect_err(|_| tracing::warn!("login throttled"))
+    Ok(())
 }
 
-/// The caller's own account; 401 when the token names a user that no longer exists.
+/// Forgets attempts older than every window (cheap on its index; runs with each attempt).
+async fn sweep(state: &AppState, conn: &mut db::AnyConnection, now: Timestamp) -> Result<()> {
+    let window = state.config.login_throttle.longest_window();
+    let before = Timestamp(now.millis() - window.as_millis() as i64);
+    db::auth_attempts::delete_older_than(&mut *conn, before).await?;
+    Ok(())
+}
+
+/// The caller's account from a bearer token: the signature and expiry are checked, then the
+/// user is looked up, so a token whose user no longer exists is refused like any bad token
+/// (401) and the name the caller acts under is the stored one, never the token's claim.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser> {
+    let claimed = state.jwt.verify(token)?;
+    let user = db::users::find(&state.db.pool, claimed.id)
+        .await?
+        .ok_or(Error::Unauthorized("invalid or expired token"))?;
+    Ok(AuthUser {
+        id: user.id,
+        username: user.username,
+        expires_at: claimed.expires_at,
+    })
+}
+
+/// How long a WebSocket ticket can be used (`POST /api/ws-ticket`).
+pub const WS_TICKET_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WsTicket {
+    /// Opaque; pass it as `ticket` to the WebSocket `$connect`. Single use.
+    pub ticket: String,
+    /// Seconds until the ticket can no longer be used.
+    pub expires_in: u64,
+}
+
+/// A single-use ticket that opens a WebSocket as `user` within [`WS_TICKET_TTL`], so the
+/// bearer token never travels in a URL (where proxies and access logs keep it).
+pub async fn issue_ws_ticket(state: &AppState, user: &AuthUser) -> Result<WsTicket> {
+    let mut bytes = [0u8; 32];
+    bytes[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    bytes[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    let ticket = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let now = Timestamp::now();
+    db::ws_tickets::delete_expired(&state.db.pool, now).await?;
+    db::ws_tickets::insert(
+        &state.db.pool,
+        &ticket_hash(&ticket),
+        user.id,
+        Timestamp(user.expires_at.saturating_mul(1000)),
+        Timestamp(now.millis() + WS_TICKET_TTL.as_millis() as i64),
+    )
+    .await?;
+    Ok(WsTicket {
+        ticket,
+        expires_in: WS_TICKET_TTL.as_secs(),
+    })
+}
+
+/// Uses a ticket up: its user, or 401 for an unknown, expired or already used ticket.
+pub async fn redeem_ws_ticket(state: &AppState, ticket: &str) -> Result<AuthUser> {
+    const REFUSED: Error = Error::Unauthorized("invalid, expired or already used ticket");
+    let hash = ticket_hash(ticket);
+    let (user_id, token_expires_at) = db::ws_tickets::find(&state.db.pool, &hash, Timestamp::now())
+        .await?
+        .ok_or(REFUSED)?;
+    if !db::ws_tickets::take(&state.db.pool, &hash).await? {
+        return Err(REFUSED);
+    }
+    let user = db::users::find(&state.db.pool, user_id)
+        .await?
+        .ok_or(REFUSED)?;
+    Ok(AuthUser {
+        id: user.id,
+        username: user.username,
+        expires_at: token_expires_at.millis() / 1000,
+    })
+}
+
+fn ticket_hash(ticket: &str) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(ticket.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The caller's own account.
 pub async fn me(state: &AppState, auth: &AuthUser) -> Result<User> {
     db::users::find(&state.db.pool, auth.id)
         .await?
-        .ok_or(Error::Unauthorized("the token's user no longer exists"))
+        .ok_or(Error::Unauthorized("invalid or expired token"))
 }

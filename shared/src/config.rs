@@ -33,9 +33,8 @@ pub struct Config {
     /// Origins allowed by CORS; empty means no CORS headers, `["*"]` means any origin.
     pub cors_allowed_origins: Vec<String>,
     pub rate_limit: RateLimit,
-    /// Failed logins allowed per username per window before logins for it get 429;
-    /// `messages == 0` turns the throttle off.
-    pub login_throttle: RateLimit,
+    /// The login and registration throttle (`accounts`).
+    pub login_throttle: LoginThrottle,
     /// The API Gateway management endpoint (`https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`).
     /// Needed where no WebSocket event names it: the REST messages function and local runs.
     pub websocket_api_endpoint: Option<String>,
@@ -75,6 +74,36 @@ impl RateLimit {
         Err(crate::Error::RateLimited {
             retry_after_secs: (wait_ms as u64).div_ceil(1000),
         })
+    }
+}
+
+/// Limits on unauthenticated bcrypt work, each off at 0. Attempts are rows in the database, so
+/// they hold across Lambda instances.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginThrottle {
+    /// Failed logins per (username, client address) per window: the lockout a user meets.
+    pub per_name_and_address: RateLimit,
+    /// Failed logins per username from all addresses: the ceiling a distributed guesser meets.
+    pub per_name: RateLimit,
+    /// Login attempts per client address, whatever the name.
+    pub per_address: RateLimit,
+    /// Registrations per client address.
+    pub registrations: RateLimit,
+}
+
+impl LoginThrottle {
+    /// The longest window: attempts older than it count for nothing and are swept.
+    pub fn longest_window(&self) -> Duration {
+        [
+            self.per_name_and_address,
+            self.per_name,
+            self.per_address,
+            self.registrations,
+        ]
+        .iter()
+        .map(|l| l.window)
+        .max()
+        .unwrap_or_default()
     }
 }
 
@@ -159,6 +188,10 @@ impl Config {
         let rate_window: u64 = parse(env, "RATE_LIMIT_WINDOW_SECONDS", 10, 1..=86_400)?;
         let login_failures: u32 = parse(env, "LOGIN_MAX_FAILURES", 10, 0..=10_000)?;
         let login_window: u64 = parse(env, "LOGIN_LOCKOUT_SECONDS", 900, 1..=86_400)?;
+        let name_failures: u32 = parse(env, "LOGIN_MAX_FAILURES_PER_NAME", 100, 0..=1_000_000)?;
+        let address_logins: u32 = parse(env, "LOGIN_MAX_ATTEMPTS_PER_ADDRESS", 100, 0..=1_000_000)?;
+        let registrations: u32 = parse(env, "REGISTER_MAX_PER_ADDRESS", 20, 0..=1_000_000)?;
+        let register_window: u64 = parse(env, "REGISTER_WINDOW_SECONDS", 3600, 1..=86_400)?;
 
         let cors_allowed_origins = match env.get("CORS_ALLOWED_ORIGINS") {
             None => Vec::new(),
@@ -194,9 +227,23 @@ impl Config {
                 limit: rate_messages,
                 window: Duration::from_secs(rate_window),
             },
-            login_throttle: RateLimit {
-                limit: login_failures,
-                window: Duration::from_secs(login_window),
+            login_throttle: LoginThrottle {
+                per_name_and_address: RateLimit {
+                    limit: login_failures,
+                    window: Duration::from_secs(login_window),
+                },
+                per_name: RateLimit {
+                    limit: name_failures,
+                    window: Duration::from_secs(login_window),
+                },
+                per_address: RateLimit {
+                    limit: address_logins,
+                    window: Duration::from_secs(login_window),
+                },
+                registrations: RateLimit {
+                    limit: registrations,
+                    window: Duration::from_secs(register_window),
+                },
             },
             websocket_api_endpoint,
         })

@@ -424,6 +424,25 @@ pub async fn mark_read(
     })
 }
 
+/// The fewest milliseconds between two `typing` pushes of one member in one room: the SPA
+/// sends one every 3 s while its user types; more often is noise or abuse, and is dropped.
+pub const TYPING_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// `user` is typing in `room`: the room's viewers hear it, at most once per [`TYPING_EVERY`].
+/// Frames in between are dropped without an answer; a non-member gets 403 / 404.
+pub async fn typing(state: &AppState, user: &AuthUser, room: RoomId) -> Result<()> {
+    let now = Timestamp::now();
+    let since = Timestamp(now.millis() - TYPING_EVERY.as_millis() as i64);
+    if db::room_members::claim_typing(&state.db.pool, room, user.id, now, since).await? {
+        let who = UserSummary {
+            id: user.id,
+            username: user.username.clone(),
+        };
+        return push::typing(state, room, who).await;
+    }
+    require_member(state, user, room).await
+}
+
 /// 404 when the room does not exist or is private or direct and the user is not a member;
 /// 403 when it is public and the user is not a member.
 pub async fn require_member(state: &AppState, user: &AuthUser, id: RoomId) -> Result<()> {

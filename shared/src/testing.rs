@@ -52,7 +52,7 @@ pub async fn sqlite_state(settings: &[(&str, &str)]) -> TestState {
     let config = Config::from_source(&env, Profile::Lambda)
         .await
         .expect("test config");
-    let state = AppState::new(config, Broadcaster::local()).expect("test state");
+    let state = AppState::new(config, Broadcaster::local("test-support-key")).expect("test state");
     state.db.migrate().await.expect("migrations");
     TestState { state, dir }
 }
@@ -169,9 +169,14 @@ fn answer(gone: &Mutex<HashSet<String>>, id: &str) -> (StatusCode, HeaderMap) {
 impl TestState {
     /// Registers a user and returns them as a signed-in caller whose token never expires.
     pub async fn user(&self, name: &str) -> crate::auth::AuthUser {
-        let user = crate::accounts::register(&self.state, name, "correct horse battery")
-            .await
-            .expect("register");
+        let user = crate::accounts::register(
+            &self.state,
+            &crate::accounts::ClientAddress("203.0.113.7".into()),
+            name,
+            "correct horse battery",
+        )
+        .await
+        .expect("register");
         crate::auth::AuthUser {
             id: user.id,
             username: user.username,
@@ -229,6 +234,7 @@ impl TestState {
             room_id,
             viewing_room_id,
             connected_at,
+            last_seen_at: connected_at,
             expires_at: crate::domain::Timestamp(i64::MAX / 2),
         };
         crate::db::connections::insert(&self.state.db.pool, &connection)

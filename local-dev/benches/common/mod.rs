@@ -16,6 +16,11 @@ pub async fn start(database_url: &str) -> (SocketAddr, shared::AppState) {
         ),
         ("BCRYPT_COST".to_string(), "4".to_string()),
         ("RATE_LIMIT_MESSAGES".to_string(), "0".to_string()),
+        ("REGISTER_MAX_PER_ADDRESS".to_string(), "0".to_string()),
+        (
+            "LOGIN_MAX_ATTEMPTS_PER_ADDRESS".to_string(),
+            "0".to_string(),
+        ),
         ("DB_MAX_CONNECTIONS".to_string(), "5".to_string()),
     ]);
     let config = Config::from_source(&env, Profile::LocalDev).await.unwrap();
@@ -23,6 +28,7 @@ pub async fn start(database_url: &str) -> (SocketAddr, shared::AppState) {
         config,
         frontend_dist: std::env::temp_dir().join("none"),
         limits: Default::default(),
+        management_secret: local_dev::Options::random_management_secret(),
     };
     let app = local_dev::start("127.0.0.1:0", options).await.unwrap();
     let (addr, state) = (app.addr, app.state.clone());

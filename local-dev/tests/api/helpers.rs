@@ -196,6 +196,9 @@ pub async fn spawn_app_on(db: TestDatabase, settings: &[(&str, &str)]) -> TestAp
         ("JWT_SECRET", JWT_SECRET),
         ("BCRYPT_COST", "4"),
         ("RATE_LIMIT_MESSAGES", "0"),
+        // Every test client is 127.0.0.1: the per-address limits have their own tests.
+        ("REGISTER_MAX_PER_ADDRESS", "0"),
+        ("LOGIN_MAX_ATTEMPTS_PER_ADDRESS", "0"),
         ("DB_MAX_CONNECTIONS", "5"),
     ]
     .into_iter()
@@ -222,6 +225,7 @@ pub async fn spawn_app_on(db: TestDatabase, settings: &[(&str, &str)]) -> TestAp
         config,
         frontend_dist: std::env::temp_dir().join("no-spa-build-here"),
         limits,
+        management_secret: MANAGEMENT_SECRET.to_string(),
     };
     let app = local_dev::start("127.0.0.1:0", options)
         .await
@@ -243,6 +247,9 @@ pub async fn spawn_app_on(db: TestDatabase, settings: &[(&str, &str)]) -> TestAp
         _server: server,
     }
 }
+
+/// The key local-dev's `@connections` checks signatures with in these tests.
+pub const MANAGEMENT_SECRET: &str = "test-management-secret";
 
 /// A signed-in user.
 #[derive(Clone, Debug)]
@@ -562,7 +569,7 @@ impl WsClient {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub enum WsEvent {
     Frame(Value),
     Closed(Option<u16>),

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod hardening;
 mod lifecycle;
 mod management;
 mod messages;

@@ -13,10 +13,11 @@ crate::both_backends!(
     unknown_and_still_connecting_connections_are_gone,
     get_describes_and_delete_closes_a_connection,
     oversized_and_unsigned_posts_are_refused_as_api_gateway_does,
+    forged_and_wrongly_keyed_signatures_are_refused_on_every_route,
 );
 
 fn sdk(app: &TestApp) -> aws_sdk_apigatewaymanagement::Client {
-    shared::realtime::Broadcaster::local().client(&app.base)
+    shared::realtime::Broadcaster::local(crate::helpers::MANAGEMENT_SECRET).client(&app.base)
 }
 
 /// The id of the only socket open in local-dev.
@@ -177,4 +178,70 @@ async fn oversized_and_unsigned_posts_are_refused_as_api_gateway_does(backend: B
         WsEvent::Closed(code) => assert_eq!(code, Some(1009)),
         other => panic!("expected a 1009 close, got {other:?}"),
     }
+}
+
+async fn forged_and_wrongly_keyed_signatures_are_refused_on_every_route(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (_, _, mut ws) = app.alice_with_a_socket().await;
+    let id = only_connection_id(&app);
+    let path = format!(
+        "/@connections/{}",
+        id.replace('+', "%2B")
+            .replace('/', "%2F")
+            .replace('=', "%3D")
+    );
+    // Shaped like SigV4, signed with nothing (local-dev accepted these before).
+    let amz_date = time::OffsetDateTime::now_utc()
+        .format(time::macros::format_description!(
+            "[year][month][day]T[hour][minute][second]Z"
+        ))
+        .unwrap();
+    let junk = "AWS4-HMAC-SHA256 Credential=local-dev/20261202/us-east-1/execute-api/aws4_request, SignedHeaders=host;x-amz-date, Signature=0000000000000000000000000000000000000000000000000000000000000000";
+    for method in [
+        reqwest::Method::POST,
+        reqwest::Method::GET,
+        reqwest::Method::DELETE,
+    ] {
+        let response = app
+            .http
+            .request(method.clone(), app.url(&path))
+            .header("authorization", junk)
+            .header("x-amz-date", &amz_date)
+            .body(r#"{"type":"forged"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 403, "{method}");
+        assert_eq!(response.headers()["x-amzn-errortype"], "ForbiddenException");
+    }
+    // The real SDK client, with another key: its signatures do not verify either.
+    let stranger = shared::realtime::Broadcaster::local("someone-elses-key").client(&app.base);
+    let post = stranger
+        .post_to_connection()
+        .connection_id(&id)
+        .data(Blob::new(br#"{"type":"forged"}"#.to_vec()))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(post.raw_response().map(|r| r.status().as_u16()), Some(403));
+    let get = stranger
+        .get_connection()
+        .connection_id(&id)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(get.raw_response().map(|r| r.status().as_u16()), Some(403));
+    let delete = stranger
+        .delete_connection()
+        .connection_id(&id)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        delete.raw_response().map(|r| r.status().as_u16()),
+        Some(403)
+    );
+    // Nothing reached the socket, which is still open.
+    ws.send(json!({"action": "ping"})).await;
+    assert_eq!(ws.next().await, json!({"type": "pong"}));
 }

@@ -389,6 +389,7 @@ async fn a_stale_connection_row_is_removed_on_the_next_broadcast(backend: Backen
         viewing_room_id: Some(shared::domain::RoomId(room)),
         user_id: shared::domain::UserId(alice.id),
         connected_at: a_minute_ago,
+        last_seen_at: a_minute_ago,
         expires_at: shared::domain::Timestamp(i64::MAX / 2),
     };
     shared::db::connections::insert(&app.state.db.pool, &stale)
@@ -567,6 +568,7 @@ async fn rows_api_gateway_must_have_closed_expire_from_presence(backend: Backend
         viewing_room_id: Some(shared::domain::RoomId(room)),
         user_id: shared::domain::UserId(bob.id),
         connected_at: three_hours_ago,
+        last_seen_at: three_hours_ago,
         expires_at: shared::domain::Timestamp(i64::MAX / 2),
     };
     shared::db::connections::insert(&app.state.db.pool, &ghost)

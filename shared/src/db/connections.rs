@@ -19,6 +19,9 @@ pub struct Connection {
     /// or the room a user connection last synced.
     pub viewing_room_id: Option<RoomId>,
     pub connected_at: Timestamp,
+    /// When a frame last arrived (`connected_at` until the first one); kept only to the
+    /// minute, see [`touch`].
+    pub last_seen_at: Timestamp,
     /// When the token presented at `$connect` expires; actions are refused after it.
     pub expires_at: Timestamp,
 }
@@ -37,6 +40,7 @@ struct Row {
     room_id: Option<i64>,
     viewing_room_id: Option<i64>,
     connected_at: i64,
+    last_seen_at: i64,
     expires_at: i64,
 }
 
@@ -49,6 +53,7 @@ impl From<Row> for Connection {
             room_id: row.room_id.map(RoomId),
             viewing_room_id: row.viewing_room_id.map(RoomId),
             connected_at: Timestamp(row.connected_at),
+            last_seen_at: Timestamp(row.last_seen_at),
             expires_at: Timestamp(row.expires_at),
         }
     }
@@ -57,7 +62,7 @@ impl From<Row> for Connection {
 /// The shared SELECT list, as a literal so queries stay `&'static str` (sqlx refuses built strings).
 macro_rules! select_connections {
     () => {
-        "SELECT c.connection_id, c.endpoint, c.user_id, c.room_id, c.viewing_room_id, c.connected_at, c.expires_at FROM connections c"
+        "SELECT c.connection_id, c.endpoint, c.user_id, c.room_id, c.viewing_room_id, c.connected_at, c.last_seen_at, c.expires_at FROM connections c"
     };
 }
 
@@ -75,7 +80,7 @@ pub async fn insert<'c>(ex: impl Executor<'c, Database = Any>, c: &Connection) -
     .bind(c.room_id.map(|r| r.0))
     .bind(c.viewing_room_id.map(|r| r.0))
     .bind(c.connected_at.millis())
-    .bind(c.connected_at.millis())
+    .bind(c.last_seen_at.millis())
     .bind(c.expires_at.millis())
     .execute(ex)
     .await?;
@@ -125,14 +130,26 @@ pub async fn delete_gone<'c>(
 }
 
 /// Records activity on a connection (any frame from its client).
+/// How stale `last_seen_at` may get: the idle sweep counts in minutes, so one write a minute
+/// keeps it true without a write per frame.
+pub const TOUCH_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Records that `connection` sent a frame, when that changes anything: its first frame (the
+/// 410 clean-up tells a socket that has spoken from one inside its `$connect` by it) and then
+/// at most once per [`TOUCH_EVERY`].
 pub async fn touch<'c>(
     ex: impl Executor<'c, Database = Any>,
-    connection_id: &str,
+    connection: &Connection,
     now: Timestamp,
 ) -> Result<()> {
+    let spoke = connection.last_seen_at > connection.connected_at;
+    let fresh = now.millis() - connection.last_seen_at.millis() < TOUCH_EVERY.as_millis() as i64;
+    if spoke && fresh {
+        return Ok(());
+    }
     sqlx::query("UPDATE connections SET last_seen_at = ? WHERE connection_id = ?")
-        .bind(now.millis())
-        .bind(connection_id)
+        .bind(now.millis().max(connection.connected_at.millis() + 1))
+        .bind(&connection.connection_id)
         .execute(ex)
         .await?;
     Ok(())
@@ -198,7 +215,7 @@ pub async fn viewers_of_rooms_of<'c>(
     let rows: Vec<Row> = sqlx::query_as(concat!(
         select_connections!(),
         " JOIN room_members m ON m.room_id = c.viewing_room_id WHERE m.user_id = ?",
-        " UNION ALL SELECT c.connection_id, c.endpoint, c.user_id, c.room_id, me.room_id AS viewing_room_id, c.connected_at, c.expires_at",
+        " UNION ALL SELECT c.connection_id, c.endpoint, c.user_id, c.room_id, me.room_id AS viewing_room_id, c.connected_at, c.last_seen_at, c.expires_at",
         " FROM room_members me JOIN rooms r ON r.id = me.room_id AND r.kind = 'direct'",
         " JOIN room_members other ON other.room_id = me.room_id AND other.user_id <> me.user_id",
         " JOIN connections c ON c.user_id = other.user_id AND c.room_id IS NULL WHERE me.user_id = ?"

@@ -5,12 +5,13 @@
 //! BIGINT milliseconds. Queries are proven by integration tests against both real databases.
 //! This module owns SQL and nothing else: no validation, no HTTP.
 
+pub mod auth_attempts;
 pub mod connections;
-pub mod login_failures;
 pub mod messages;
 pub mod room_members;
 pub mod rooms;
 pub mod users;
+pub mod ws_tickets;
 
 use std::time::Duration;
 

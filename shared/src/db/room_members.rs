@@ -54,6 +54,27 @@ pub async fn exists<'c>(
     Ok(row.is_some())
 }
 
+/// Claims the member's next `typing` push in `room`: true when `user` is a member whose last
+/// one went out before `since` (one statement checks both; false for a non-member too).
+pub async fn claim_typing<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    room: RoomId,
+    user: UserId,
+    now: Timestamp,
+    since: Timestamp,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE room_members SET typing_at = ? WHERE room_id = ? AND user_id = ? AND (typing_at IS NULL OR typing_at <= ?)",
+    )
+    .bind(now.millis())
+    .bind(room.0)
+    .bind(user.0)
+    .bind(since.millis())
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Members of the given rooms (all rooms when `rooms` is `None`), in joining order.
 pub async fn list<'c>(
     ex: impl Executor<'c, Database = Any>,

@@ -7,7 +7,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 use super::extract::{ApiJson, Credentials};
-use crate::accounts::{self, LoginResponse};
+use crate::accounts::{self, ClientAddress, LoginResponse, WsTicket};
 use crate::auth::AuthUser;
 use crate::domain::User;
 use crate::error::{ErrorBody, Result};
@@ -18,6 +18,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/auth/register", post(register))
         .route("/api/auth/login", post(login))
         .route("/api/auth/me", get(me))
+        .route("/api/ws-ticket", post(ws_ticket))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -32,6 +33,7 @@ pub struct RegisterRequest {
               (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn register(
     State(state): State<AppState>,
+    from: ClientAddress,
     ApiJson(body): ApiJson<RegisterRequest>,
 ) -> Result<(StatusCode, Json<User>)> {
     let username = body
@@ -40,7 +42,7 @@ async fn register(
     let password = body
         .password
         .ok_or_else(|| crate::Error::validation("password", "is required"))?;
-    let user = accounts::register(&state, &username, &password).await?;
+    let user = accounts::register(&state, &from, &username, &password).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -51,10 +53,11 @@ async fn register(
               (status = 422, body = ErrorBody)))]
 async fn login(
     State(state): State<AppState>,
+    from: ClientAddress,
     credentials: Credentials,
 ) -> Result<Json<LoginResponse>> {
     Ok(Json(
-        accounts::login(&state, &credentials.username, &credentials.password).await?,
+        accounts::login(&state, &from, &credentials.username, &credentials.password).await?,
     ))
 }
 
@@ -63,4 +66,15 @@ async fn login(
     responses((status = 200, body = User), (status = 401, body = ErrorBody)))]
 async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<User>> {
     Ok(Json(accounts::me(&state, &user).await?))
+}
+
+/// A single-use ticket (valid 60 s) for opening the WebSocket without a token in its URL.
+#[utoipa::path(post, path = "/api/ws-ticket", tag = "auth", security(("bearer" = [])),
+    responses((status = 201, body = WsTicket), (status = 401, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn ws_ticket(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<(StatusCode, Json<WsTicket>)> {
+    let ticket = accounts::issue_ws_ticket(&state, &user).await?;
+    Ok((StatusCode::CREATED, Json(ticket)))
 }

@@ -4,11 +4,14 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::{HeaderMap, header, request::Parts};
 use serde::de::DeserializeOwned;
 
 use super::MAX_BODY_BYTES;
+use crate::accounts::ClientAddress;
 use crate::auth::AuthUser;
 use crate::domain::{CursorParams, MessageId, PageCursor, PageLimit, RoomId, UserId};
 use crate::error::Error;
@@ -167,7 +170,31 @@ impl FromRequestParts<AppState> for AuthUser {
             .ok_or(Error::Unauthorized(
                 "malformed Authorization header; expected Bearer <token>",
             ))?;
-        state.jwt.verify(token)
+        crate::accounts::authenticate(state, token).await
+    }
+}
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = Error;
+
+    /// local-dev's peer address; behind API Gateway, the last `X-Forwarded-For` hop (API
+    /// Gateway appends the address it sees, after whatever the client sent).
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Error> {
+        if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
+            return Ok(ClientAddress(peer.ip().to_string()));
+        }
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .rfind(|hop| !hop.is_empty());
+        let address = forwarded
+            .and_then(|hop| hop.parse::<std::net::IpAddr>().ok())
+            .map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
+        Ok(ClientAddress(address))
     }
 }
 

@@ -17,8 +17,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::trace::TraceLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{MakeSpan, TraceLayer};
 
 pub use extract::ApiJson;
 
@@ -67,11 +69,31 @@ fn finish(routes: Router<AppState>, state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             Error::internal("handler panicked").into_response()
         }))
-        .layer(TraceLayer::new_for_http())
+        .layer(trace_layer())
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(cors)
         .with_state(state);
     // The prefix is removed before routing, so the whole router sits behind the rewrite.
     Router::new().fallback_service(tower::util::MapRequest::new(app, strip_base_path))
+}
+
+/// Request spans name the method and the path, never the query string: v1 WebSocket clients
+/// put their token there (`/ws?token=…`), and a token must not reach a log at any level.
+#[derive(Debug, Clone, Copy)]
+pub struct PathOnlySpan;
+
+impl<B> MakeSpan<B> for PathOnlySpan {
+    fn make_span(&mut self, request: &axum::http::Request<B>) -> tracing::Span {
+        tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
+    }
+}
+
+/// tower-http's request tracing with [`PathOnlySpan`] (local-dev uses it too).
+pub fn trace_layer() -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, PathOnlySpan> {
+    TraceLayer::new_for_http().make_span_with(PathOnlySpan)
 }
 
 /// Behind an API Gateway HTTP API on a named stage, the path arrives with the stage in front

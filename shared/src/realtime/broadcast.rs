@@ -55,6 +55,9 @@ fn timeouts() -> aws_sdk_apigatewaymanagement::config::timeout::TimeoutConfig {
         .build()
 }
 
+/// The access key id local runs sign with (any id is accepted: the secret is what is checked).
+pub const LOCAL_ACCESS_KEY_ID: &str = "local-dev";
+
 impl Broadcaster {
     /// In Lambda: region and credentials from the function's environment.
     pub async fn from_aws_environment() -> Broadcaster {
@@ -65,11 +68,16 @@ impl Broadcaster {
         Broadcaster::with_config(base)
     }
 
-    /// Local runs: static dummy credentials (requests are still SigV4-signed, as in AWS) for
-    /// local-dev's own management API. Nothing reaches AWS.
-    pub fn local() -> Broadcaster {
-        let credentials =
-            aws_credential_types::Credentials::new("local", "local", None, None, "local-dev");
+    /// Local runs: posts SigV4-signed with `secret`, local-dev's own key, which its management
+    /// API verifies. Nothing reaches AWS.
+    pub fn local(secret: &str) -> Broadcaster {
+        let credentials = aws_credential_types::Credentials::new(
+            LOCAL_ACCESS_KEY_ID,
+            secret.to_string(),
+            None,
+            None,
+            "local-dev",
+        );
         let base = Config::builder()
             .behavior_version(aws_sdk_apigatewaymanagement::config::BehaviorVersion::latest())
             .region(aws_sdk_apigatewaymanagement::config::Region::new(

@@ -38,7 +38,7 @@ use crate::domain::{
 };
 use crate::error::{Error, Result};
 use crate::state::AppState;
-use crate::{messages, rooms};
+use crate::{accounts, messages, rooms};
 
 fn response(status: u16, message: Option<&str>) -> ApiGatewayProxyResponse {
     let mut r = ApiGatewayProxyResponse::default();
@@ -80,7 +80,7 @@ fn summary(user: &AuthUser) -> UserSummary {
     }
 }
 
-/// `$connect`: authenticates `token`; with `room_id`, checks membership of that room (a room
+/// `$connect`: authenticates `ticket` (or v1's `token`); with `room_id`, checks membership of that room (a room
 /// connection), without it records a user connection. Tells the viewers of the user's rooms
 /// when this is the user's first connection. 401/403/404/422 refuse the upgrade; nothing is
 /// posted to the connecting socket (API Gateway would refuse it).
@@ -103,10 +103,16 @@ async fn connect(state: &AppState, event: &ApiGatewayWebsocketProxyRequest) -> R
         .ok_or(Error::BadRequest("no connection id".into()))?;
     tracing::Span::current().record("connection_id", connection_id);
     let query = &event.query_string_parameters;
-    let token = query
-        .first("token")
-        .ok_or(Error::Unauthorized("missing token query parameter"))?;
-    let user = state.jwt.verify(token)?;
+    // A ticket from `POST /api/ws-ticket` keeps the token out of URLs; v1 clients send `token`.
+    let user = match (query.first("ticket"), query.first("token")) {
+        (Some(ticket), _) => accounts::redeem_ws_ticket(state, ticket).await?,
+        (None, Some(token)) => accounts::authenticate(state, token).await?,
+        (None, None) => {
+            return Err(Error::Unauthorized(
+                "missing ticket (or token) query parameter",
+            ));
+        }
+    };
     let room = match query.first("room_id") {
         None => None,
         Some(raw) => Some(
@@ -135,6 +141,7 @@ async fn connect(state: &AppState, event: &ApiGatewayWebsocketProxyRequest) -> R
             room_id: room,
             viewing_room_id: room,
             connected_at: now,
+            last_seen_at: now,
             expires_at: Timestamp(user.expires_at.saturating_mul(1000)),
         },
     )
@@ -157,6 +164,7 @@ pub async fn on_message(
         return error_response(&Error::BadRequest("no connection id".into()));
     };
     tracing::Span::current().record("connection_id", connection_id);
+    let parsed = ClientFrame::parse(event.body.as_deref().unwrap_or_default());
     let connection = match db::connections::find(&state.db.pool, connection_id).await {
         Ok(Some(connection)) => connection,
         Ok(None) => {
@@ -174,7 +182,25 @@ pub async fn on_message(
             }
             return response(200, None);
         }
-        Err(e) => return error_response(&e),
+        Err(e) => {
+            // The database is out of reach: the client still hears about its frame (a ping is
+            // answered, anything else gets `unavailable` with its client_id) and may retry.
+            e.log();
+            if let Some(endpoint) = endpoint_of(state, event) {
+                let frame = match &parsed {
+                    Ok(frame) if frame.action == Action::Ping => ServerFrame::Pong,
+                    Ok(frame) => ServerFrame::error_in(&e, frame.action.client_id(), frame.room_id),
+                    Err(rejected) => {
+                        ServerFrame::error(&rejected.error, rejected.client_id.clone())
+                    }
+                };
+                state
+                    .broadcaster
+                    .post(&endpoint, connection_id, frame.to_json())
+                    .await;
+            }
+            return response(200, None);
+        }
     };
     let reply = |frame: ServerFrame| {
         let connection = &connection;
@@ -206,12 +232,13 @@ pub async fn on_message(
             .await;
         return response(200, None);
     }
-    if let Err(e) = db::connections::touch(&state.db.pool, connection_id, now).await {
-        return error_response(&e);
-    }
-    let body = event.body.as_deref().unwrap_or_default();
-    match ClientFrame::parse(body) {
+    match parsed {
         Ok(frame) => {
+            if let Err(e) = db::connections::touch(&state.db.pool, &connection, now).await {
+                let answer = ServerFrame::error_in(&e, frame.action.client_id(), frame.room_id);
+                reply(answer).await;
+                return response(200, None);
+            }
             for answer in handle_frame(state, &connection, frame).await {
                 reply(answer).await;
             }
@@ -340,8 +367,7 @@ async fn act(
             Ok(vec![])
         }
         Action::Typing => {
-            rooms::require_member(state, user, room).await?;
-            push::typing(state, room, summary(user)).await?;
+            rooms::typing(state, user, room).await?;
             Ok(vec![])
         }
         // The `read` frame reaches this connection with the user's other ones.
