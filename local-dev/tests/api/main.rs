@@ -2,8 +2,10 @@
 //! clients, against SQLite always and MySQL when `TEST_MYSQL_URL` is set.
 
 mod helpers;
+mod relay;
 
 mod auth;
+mod faults;
 mod hardening;
 mod lifecycle;
 mod management;

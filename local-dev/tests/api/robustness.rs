@@ -258,7 +258,7 @@ async fn a_database_outage_gives_503_and_the_server_recovers_by_itself() {
         return;
     };
     let db = TestDatabase::create(&backend).await;
-    let relay = relay::Relay::start(&db.url).await;
+    let relay = crate::relay::Relay::start(&db.url).await;
     let app = spawn_app_on(db, &[("DATABASE_URL", relay.url.as_str())]).await;
     let alice = app.signed_in("alice").await;
     let room = app.room(&alice, "resilient").await;
@@ -312,70 +312,4 @@ async fn a_database_outage_gives_503_and_the_server_recovers_by_itself() {
         vec!["after the outage"],
         "nothing half-written during the outage"
     );
-}
-
-mod relay {
-    //! A TCP relay to MariaDB that can drop every connection and refuse new ones.
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use tokio::net::{TcpListener, TcpStream};
-    use tokio::sync::watch;
-
-    pub struct Relay {
-        pub url: String,
-        up: Arc<AtomicBool>,
-        cut: watch::Sender<u64>,
-    }
-
-    impl Relay {
-        pub async fn start(database_url: &str) -> Relay {
-            let host_start = database_url
-                .find('@')
-                .map_or(database_url.find("://").unwrap() + 3, |i| i + 1);
-            let host_end = host_start + database_url[host_start..].find('/').unwrap();
-            let target = database_url[host_start..host_end].to_string();
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let url = format!(
-                "{}{}{}",
-                &database_url[..host_start],
-                listener.local_addr().unwrap(),
-                &database_url[host_end..]
-            );
-            let up = Arc::new(AtomicBool::new(true));
-            let (cut, _) = watch::channel(0u64);
-            let (up_task, cut_task) = (up.clone(), cut.clone());
-            tokio::spawn(async move {
-                loop {
-                    let Ok((mut client, _)) = listener.accept().await else {
-                        continue;
-                    };
-                    if !up_task.load(Ordering::SeqCst) {
-                        drop(client); // refused: the database is "down"
-                        continue;
-                    }
-                    let target = target.clone();
-                    let mut cut_rx = cut_task.subscribe();
-                    tokio::spawn(async move {
-                        let Ok(mut server) = TcpStream::connect(&target).await else {
-                            return;
-                        };
-                        tokio::select! {
-                            _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
-                            _ = cut_rx.changed() => {}
-                        }
-                    });
-                }
-            });
-            Relay { url, up, cut }
-        }
-
-        pub fn cut(&self) {
-            self.up.store(false, Ordering::SeqCst);
-            self.cut.send_modify(|n| *n += 1);
-        }
-
-        pub fn restore(&self) {
-            self.up.store(true, Ordering::SeqCst);
-        }
-    }
 }
