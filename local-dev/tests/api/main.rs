@@ -5,6 +5,7 @@ mod helpers;
 mod relay;
 
 mod auth;
+mod crowds;
 mod faults;
 mod hardening;
 mod lifecycle;
