@@ -23,14 +23,28 @@ pub(super) fn routes() -> Router<AppState> {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct RegisterRequest {
+    /// 3–32 letters, digits, `_`, `.` or `-`; unique regardless of case.
+    #[schema(required = true, value_type = String, pattern = "^[A-Za-z0-9_.-]{3,32}$")]
     username: Option<String>,
+    /// 8–128 characters.
+    #[schema(required = true, value_type = String, min_length = 8, max_length = 128)]
     password: Option<String>,
+}
+
+/// The login body, as JSON or as an OAuth2 password form. No rule is checked here: a value
+/// that could never be valid is just a wrong username or password (401).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // documentation only: `Credentials` reads the body
+pub struct LoginRequest {
+    username: String,
+    password: String,
 }
 
 /// Create an account.
 #[utoipa::path(post, path = "/api/auth/register", tag = "auth", request_body = RegisterRequest,
     responses((status = 201, body = User), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody),
-              (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+              (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
+              (status = 429, description = "registration limit per client address; see Retry-After", body = ErrorBody)))]
 async fn register(
     State(state): State<AppState>,
     from: ClientAddress,
@@ -48,9 +62,10 @@ async fn register(
 
 /// Exchange a username and password for a bearer token. Accepts JSON or an OAuth2 password form.
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth",
-    request_body(content((RegisterRequest = "application/json"), (RegisterRequest = "application/x-www-form-urlencoded"))),
+    request_body(content((LoginRequest = "application/json"), (LoginRequest = "application/x-www-form-urlencoded"))),
     responses((status = 200, body = LoginResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 422, body = ErrorBody)))]
+              (status = 422, body = ErrorBody),
+              (status = 429, description = "login throttle; see Retry-After", body = ErrorBody)))]
 async fn login(
     State(state): State<AppState>,
     from: ClientAddress,
@@ -74,7 +89,9 @@ async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<User>>
 async fn ws_ticket(
     State(state): State<AppState>,
     user: AuthUser,
-) -> Result<(StatusCode, Json<WsTicket>)> {
+) -> Result<impl axum::response::IntoResponse> {
     let ticket = accounts::issue_ws_ticket(&state, &user).await?;
-    Ok((StatusCode::CREATED, Json(ticket)))
+    // A credential: never kept by a cache.
+    let no_store = [(axum::http::header::CACHE_CONTROL, "no-store")];
+    Ok((StatusCode::CREATED, no_store, Json(ticket)))
 }

@@ -274,14 +274,20 @@ impl FromRequestParts<AppState> for RoomPath {
 #[into_params(parameter_in = Query)]
 pub struct HistoryParams {
     /// Page size, 1–100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
-    /// The page just before this message id (newest page when absent).
+    /// The page just before this message id (newest page when absent). At most one of
+    /// `before`, `after`, `since` and `around`.
+    #[param(minimum = 1)]
     before: Option<i64>,
-    /// The page just after this message id (catch-up).
+    /// The page just after this message id (catch-up). At most one cursor.
+    #[param(minimum = 0)]
     after: Option<i64>,
-    /// Every message changed after this room seq, in seq order.
+    /// Every message changed after this room seq, in seq order. At most one cursor.
+    #[param(minimum = 0)]
     since: Option<i64>,
-    /// That message, up to limit/2 before it and the rest after.
+    /// That message, up to limit/2 before it and the rest after. At most one cursor.
+    #[param(minimum = 1)]
     around: Option<i64>,
 }
 

@@ -28,12 +28,15 @@ pub(super) fn routes() -> Router<AppState> {
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// 1–200 characters; every word must match (as a prefix).
+    #[param(required = true, value_type = String, min_length = 1, max_length = 200, pattern = "[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]")]
     q: Option<String>,
     /// Only this room.
     room_id: Option<i64>,
     /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     /// Results older than this message id (the next page).
+    #[param(minimum = 1)]
     before: Option<i64>,
 }
 
@@ -67,20 +70,26 @@ async fn search(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewMessage {
+    /// 1–4000 characters after trimming, no NUL.
+    #[schema(required = true, value_type = String, max_length = 4000, pattern = "^[^\\u0000]*[^\\u0000\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000][^\\u0000]*$")]
     content: Option<String>,
     /// Idempotency key: posting twice with the same one stores one message.
+    #[schema(value_type = Option<String>, pattern = "^[A-Za-z0-9_-]{1,64}$")]
     client_id: Option<String>,
     /// The id of the message (of this room) this one replies to.
+    #[schema(value_type = Option<i64>, minimum = 1)]
     reply_to: Option<i64>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct EditedMessage {
+    /// As when posting: 1–4000 characters after trimming, no NUL.
+    #[schema(required = true, value_type = String, max_length = 4000, pattern = "^[^\\u0000]*[^\\u0000\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000][^\\u0000]*$")]
     content: Option<String>,
 }
 
 /// A page of history, oldest first: the newest page, the page before `before`, or after `after`.
-#[utoipa::path(get, path = "/api/rooms/{id}/messages", tag = "messages", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/rooms/{id}/messages", tag = "messages", operation_id = "list_messages", security(("bearer" = [])),
     params(("id" = i64, Path), super::extract::HistoryParams),
     responses((status = 200, body = MessagePage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -166,7 +175,7 @@ async fn delete(
 
 /// React to a message (idempotent).
 #[utoipa::path(put, path = "/api/rooms/{id}/messages/{mid}/reactions/{emoji}", tag = "messages", security(("bearer" = [])),
-    params(("id" = i64, Path), ("mid" = i64, Path), ("emoji" = String, Path, description = "1–32 bytes of UTF-8, percent-encoded")),
+    params(("id" = i64, Path), ("mid" = i64, Path), ("emoji" = String, Path, description = "1–32 bytes of UTF-8, percent-encoded", min_length = 1, max_length = 32, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]+$")),
     responses((status = 200, body = Message), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 409, description = "the message is deleted", body = ErrorBody),
               (status = 422, body = ErrorBody), (status = 429, description = "rate limited; see Retry-After", body = ErrorBody)))]
@@ -182,7 +191,7 @@ async fn add_reaction(
 
 /// Take your reaction back (idempotent).
 #[utoipa::path(delete, path = "/api/rooms/{id}/messages/{mid}/reactions/{emoji}", tag = "messages", security(("bearer" = [])),
-    params(("id" = i64, Path), ("mid" = i64, Path), ("emoji" = String, Path, description = "1–32 bytes of UTF-8, percent-encoded")),
+    params(("id" = i64, Path), ("mid" = i64, Path), ("emoji" = String, Path, description = "1–32 bytes of UTF-8, percent-encoded", min_length = 1, max_length = 32, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]+$")),
     responses((status = 200, body = Message), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 409, description = "the message is deleted", body = ErrorBody),
               (status = 422, body = ErrorBody), (status = 429, description = "rate limited; see Retry-After", body = ErrorBody)))]

@@ -31,18 +31,23 @@ pub(super) fn routes() -> Router<AppState> {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewRoom {
+    /// 1–64 characters after trimming, no control characters; unique regardless of case.
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 64, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\u0000-\\u001F\\u007F-\\u009F\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000][^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     name: Option<String>,
     /// `public` (the default) or `private`.
+    #[schema(value_type = Option<String>, pattern = "^(public|private)$")]
     kind: Option<String>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct Someone {
+    /// The other user's name.
+    #[schema(required = true, value_type = String, pattern = "^[A-Za-z0-9_.-]{3,32}$")]
     username: Option<String>,
 }
 
 /// The rooms you can see (public ones, your private and direct ones), newest activity first.
-#[utoipa::path(get, path = "/api/rooms", tag = "rooms", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/rooms", tag = "rooms", operation_id = "list_rooms", security(("bearer" = [])),
     responses((status = 200, body = [Room]), (status = 401, body = ErrorBody)))]
 async fn list(State(state): State<AppState>, user: AuthUser) -> Result<Json<Vec<Room>>> {
     Ok(Json(rooms::list(&state, &user).await?))
@@ -98,7 +103,8 @@ async fn join(
 
 /// Leave a room (idempotent); the user's live sockets in it are closed.
 #[utoipa::path(post, path = "/api/rooms/{id}/leave", tag = "rooms", security(("bearer" = [])), params(("id" = i64, Path)),
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, description = "a direct room cannot be left", body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
 async fn leave(
     State(state): State<AppState>,
     user: AuthUser,
@@ -111,6 +117,7 @@ async fn leave(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ReadUpTo {
     /// The newest message of this room the caller has seen.
+    #[schema(required = true, value_type = i64, minimum = 1)]
     message_id: Option<i64>,
 }
 
