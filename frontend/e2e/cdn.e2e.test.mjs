@@ -1,5 +1,6 @@
 // The SPA served from a CDN origin, talking to the API and WebSocket on another
-// origin named by config.json (as on S3 + CloudFront in front of API Gateway).
+// origin named by config.json (as on S3 + CloudFront in front of API Gateway),
+// under CloudFront's Content-Security-Policy (connect-src names those origins).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { api, freePort, launchBrowser, startLocalDev, startStaticCdn } from './harness.mjs';
@@ -46,7 +47,9 @@ describe('SPA from another origin, configured by config.json', { concurrency: fa
     page.on('request', (req) => {
       if (new URL(req.url()).pathname.startsWith('/api/')) apiHosts.add(new URL(req.url()).origin);
     });
-    await page.goto(`${cdn.origin}/register`);
+    const doc = await page.goto(`${cdn.origin}/register`);
+    // Served under CloudFront's CSP (the harness fails the test on any violation).
+    assert.match(doc.headers()['content-security-policy'] ?? '', new RegExp(`connect-src 'self' ${server.baseUrl}`));
     await page.getByLabel('Username').fill('visitor');
     await page.getByLabel('Password').fill('password-123');
     await page.getByRole('button', { name: 'Create account' }).click();

@@ -1,5 +1,13 @@
 // Shared helpers for the end-to-end suite: a real local-dev on a fresh SQLite
 // file, and Debian's Chromium driven by playwright-core. No mocks.
+//
+// Every browser context made through launchBrowser() is guarded, and a test
+// fails (in this module's afterEach) when, while it ran, a page of the app
+//  - reported a Content-Security-Policy violation (a `securitypolicyviolation`
+//    event, caught by an init script, or a console message "Refused to …"), or
+//  - opened a WebSocket whose URL carries a JWT: each must have `ticket=` and
+//    no `token=` (allowTokenSockets(context) exempts a context that stands in
+//    for an older server without tickets).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -7,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
+import { after, afterEach } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -69,6 +78,9 @@ export async function startLocalDev(extraEnv = {}) {
     DATABASE_URL: `sqlite://${join(dir, 'chat.db')}`,
     JWT_SECRET: 'e2e-secret-at-least-32-bytes-long!!',
     RATE_LIMIT_MESSAGES: '0',
+    // Every browser here is 127.0.0.1: the per-address limits have their own Rust tests.
+    REGISTER_MAX_PER_ADDRESS: '0',
+    LOGIN_MAX_ATTEMPTS_PER_ADDRESS: '0',
     FRONTEND_DIST: distDir,
     RUST_LOG: process.env.RUST_LOG || 'info',
     ...extraEnv,
@@ -116,9 +128,100 @@ export async function startLocalDev(extraEnv = {}) {
   };
 }
 
+// ---- guards: CSP violations and JWTs in WebSocket URLs ----------------------------
+
+/** What the guards saw since the last check: each entry fails the running test. */
+const problems = [];
+/** Every WebSocket URL a guarded page opened, in order (for suites that assert on them). */
+export const socketUrls = [];
+const tokenSocketsAllowed = new WeakSet();
+
+/** The SPA's own pages (local-dev, the CDN stand-in), not a link opened to another site. */
+const isAppUrl = (url) => /^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//.test(url ?? '');
+
+/** A JWT's shape (base64url header `{"…` . payload . signature). */
+const JWT_SHAPE = /eyJ[\w-]*\.[\w-]+\.[\w-]*/;
+
+/** Why a WebSocket URL is not acceptable, or null. */
+export function socketUrlProblem(url, { allowToken = false } = {}) {
+  const params = new URL(url).searchParams;
+  if (allowToken) return params.has('ticket') || params.has('token') ? null : 'neither ticket= nor token=';
+  if (params.has('token')) return 'has token=';
+  if (JWT_SHAPE.test(decodeURIComponent(url))) return 'contains a JWT';
+  if (!params.get('ticket')) return 'has no ticket=';
+  return null;
+}
+
+/** For a context that stands in for an older server (no ticket endpoint): `?token=` is expected there. */
+export function allowTokenSockets(context) {
+  tokenSocketsAllowed.add(context);
+}
+
+function cspInitScript() {
+  window.addEventListener(
+    'securitypolicyviolation',
+    (e) => {
+      const report = {
+        url: document.location.href,
+        directive: e.effectiveDirective || e.violatedDirective,
+        blocked: e.blockedURI,
+        source: e.sourceFile ? `${e.sourceFile}:${e.lineNumber}:${e.columnNumber}` : '',
+        sample: e.sample,
+        disposition: e.disposition,
+      };
+      // The binding may not be ready this early in a navigation: retry briefly.
+      const send = (tries) => {
+        if (typeof window.__e2eCspViolation === 'function') window.__e2eCspViolation(report);
+        else if (tries > 0) setTimeout(() => send(tries - 1), 50);
+      };
+      send(20);
+    },
+    true,
+  );
+}
+
+async function guardContext(context) {
+  await context.exposeBinding('__e2eCspViolation', (_source, report) => {
+    if (isAppUrl(report.url)) problems.push(`CSP violation: ${JSON.stringify(report)}`);
+  });
+  await context.addInitScript(cspInitScript);
+  const watchPage = (page) => {
+    page.on('console', (msg) => {
+      const text = msg.text();
+      if (text.startsWith('Refused to') && isAppUrl(page.url())) problems.push(`CSP console (${page.url()}): ${text}`);
+    });
+    page.on('websocket', (ws) => {
+      const url = ws.url();
+      socketUrls.push(url);
+      const problem = socketUrlProblem(url, { allowToken: tokenSocketsAllowed.has(context) });
+      if (problem) problems.push(`WebSocket URL ${problem}: ${url.replace(JWT_SHAPE, '<JWT>')}`);
+    });
+  };
+  context.on('page', watchPage);
+  for (const page of context.pages()) watchPage(page);
+}
+
+/** Throws (failing the running test) if a guard saw something since the last call. */
+export function assertGuardsClean() {
+  if (problems.length === 0) return;
+  const seen = problems.splice(0, problems.length);
+  throw new Error(`e2e guards:\n  ${seen.join('\n  ')}`);
+}
+
+// Registered by this module at its import, so every test of every suite is checked.
+afterEach(() => assertGuardsClean());
+after(() => assertGuardsClean());
+
 export async function launchBrowser() {
   // playwright-core gives every launch its own fresh temporary --user-data-dir.
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => {
+    const context = await newContext(options);
+    await guardContext(context);
+    return context;
+  };
+  return browser;
 }
 
 export function ensureScreenshotDir() {
@@ -157,10 +260,32 @@ const MIME = {
 };
 
 /**
+ * The Content-Security-Policy local-dev sends with the SPA; CloudFront sends the
+ * same with the API's origins added to connect-src.
+ */
+export function spaCsp(connectOrigins = []) {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    ["connect-src 'self'", ...connectOrigins].join(' '),
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/**
  * A static file server standing in for S3 + CloudFront: serves dist/ with an
- * SPA fallback and the given config.json, on its own origin.
+ * SPA fallback and the given config.json, on its own origin, under the CSP that
+ * CloudFront adds (connect-src: the configured API and WebSocket origins).
  */
 export async function startStaticCdn(config, port) {
+  const connectOrigins = [config.apiBaseUrl, config.wsUrl].filter(Boolean).map((u) => new URL(u).origin);
+  const csp = spaCsp([...new Set(connectOrigins)]);
   const { createServer: createHttpServer } = await import('node:http');
   const { readFile } = await import('node:fs/promises');
   const { extname, normalize } = await import('node:path');
@@ -174,7 +299,7 @@ export async function startStaticCdn(config, port) {
     const file = normalize(join(distDir, path));
     const inside = file.startsWith(distDir) && path !== '/' && existsSync(file) && statSync(file).isFile();
     const target = inside ? file : join(distDir, 'index.html');
-    res.writeHead(200, { 'Content-Type': MIME[extname(target)] ?? 'application/octet-stream' });
+    res.writeHead(200, { 'Content-Type': MIME[extname(target)] ?? 'application/octet-stream', 'Content-Security-Policy': csp });
     res.end(await readFile(target));
   });
   await new Promise((r) => server.listen(port, '127.0.0.1', r));

@@ -192,6 +192,10 @@ describe('one user connection per tab, live sidebar, unread, notifications', { c
     // One socket each, a user connection: no room_id.
     assert.equal(people.bob.sockets.length, 1);
     assert.equal(new URL(people.bob.sockets[0].url()).searchParams.has('room_id'), false);
+    // Opened with a single-use ticket, never with the JWT in the URL.
+    assert.ok(new URL(people.bob.sockets[0].url()).searchParams.get('ticket'));
+    assert.equal(new URL(people.bob.sockets[0].url()).searchParams.has('token'), false);
+    assert.ok(!people.bob.sockets[0].url().includes(tokens.bob));
   });
 
   it('the sidebar follows new rooms, joins and leaves without a reload', { timeout: STEP_TIMEOUT }, async () => {

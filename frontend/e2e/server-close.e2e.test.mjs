@@ -61,6 +61,15 @@ describe('server-side socket closes', { concurrency: false }, () => {
     await log.getByText('tick 5', { exact: true }).waitFor();
     assert.ok(sockets.length >= 3, `the server closed the socket and the SPA reconnected (${sockets.length} sockets)`);
     for (const ws of sockets) assert.equal(new URL(ws.url()).searchParams.has('room_id'), false, 'a user connection');
+    // Every reconnect asked for a new single-use ticket; the JWT is never in a URL.
+    const jwt = await page.evaluate(() => localStorage.getItem('chat.token'));
+    const tickets = sockets.map((ws) => new URL(ws.url()).searchParams.get('ticket'));
+    assert.ok(tickets.every(Boolean), 'each socket has a ticket');
+    assert.equal(new Set(tickets).size, tickets.length, 'no ticket reused');
+    for (const ws of sockets) {
+      assert.equal(new URL(ws.url()).searchParams.has('token'), false, 'no token= in the URL');
+      assert.ok(!ws.url().includes(jwt), 'no JWT in the URL');
+    }
     const texts = await log.locator('.msg-text').allTextContents();
     assert.deepEqual(texts, sent, 'every message once, in order');
     await context.close();

@@ -1,6 +1,7 @@
 // Guards the layering rule of STYLE.md §10: imports flow lib → features → app,
 // no feature imports another, only lib/api-client.ts and lib/ws-client.ts
 // touch fetch / WebSocket, and the tab's one user connection is built once.
+// Also what the Content-Security-Policy and the ticketed WebSocket rely on.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,6 +69,31 @@ describe('architecture', () => {
     expect(hubs).toEqual(['app/AppShell.tsx']);
     const roomSockets = sources.filter((s) => /searchParams\.set\('room_id'/.test(s.text)).map((s) => s.rel);
     expect(roomSockets).toEqual([]);
+  });
+
+  it('socket URLs come from lib/ws-ticket.ts only (a fresh ticket each; the token only on a 404)', () => {
+    const builders = sources.filter((s) => /\buserSocketUrl\(/.test(s.text)).map((s) => s.rel);
+    expect(builders.filter((rel) => rel !== 'config/runtime-config.ts')).toEqual(['lib/ws-ticket.ts']);
+    const tokenInUrl = sources.filter((s) => /searchParams\.set\('token'/.test(s.text)).map((s) => s.rel);
+    expect(tokenInUrl).toEqual(['config/runtime-config.ts']);
+  });
+
+  it('index.html has no inline script or style, so the strict CSP (script-src/style-src \'self\') holds', () => {
+    const html = readFileSync(resolve(src, '../index.html'), 'utf8');
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/i);
+    expect(html).not.toMatch(/<style\b|\sstyle\s*=|\son[a-z]+\s*=/i);
+    expect(html).not.toMatch(/(src|href)\s*=\s*["']?(https?:)?\/\//i);
+  });
+
+  it('no eval, no string timers, no injected <style>, no style attributes set as text', () => {
+    const offenders = sources
+      .filter((s) =>
+        /\beval\(|new Function\(|set(Timeout|Interval)\(\s*['"`]|createElement\(\s*['"]style|setAttribute\(\s*['"]style|\.cssText\s*=/.test(
+          s.text,
+        ),
+      )
+      .map((s) => s.rel);
+    expect(offenders).toEqual([]);
   });
 
   it('never renders raw HTML', () => {

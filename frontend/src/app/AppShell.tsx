@@ -1,5 +1,4 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { userSocketUrl } from '../config/runtime-config';
 import { me } from '../features/auth/api/auth-api';
 import { RoomView } from '../features/chat/components/RoomView';
 import { OutboxProvider } from '../features/chat/hooks/use-outbox';
@@ -14,6 +13,7 @@ import { useApp, useSession } from '../lib/app-context';
 import { RealtimeHub } from '../lib/realtime';
 import { RealtimeContext } from '../lib/realtime-context';
 import { navigate, useLocationPath } from '../lib/router';
+import { ticketedSocketUrl } from '../lib/ws-ticket';
 import type { UserSummary } from '../types/api';
 import { Avatar, Icon } from '../lib/ui';
 
@@ -31,10 +31,12 @@ export function AppShell({ roomId }: { roomId: number | null }) {
   const [hub] = useState(
     () =>
       new RealtimeHub({
-        url: () => userSocketUrl(config.wsUrl, token.current),
-        onConnectFailure: (attempt) => {
-          // A refused upgrade does not say why: ask REST (a 401 signs out via the API client).
-          if (attempt === 1 || attempt % 3 === 0) me(api).catch(() => {});
+        // A new single-use ticket before every connect and reconnect; the JWT stays out of the URL.
+        url: (signal) => ticketedSocketUrl(api, config.wsUrl, () => token.current, signal),
+        onConnectFailure: (attempt, failure) => {
+          // A failed ticket request said why (a 401 already signed out via the API client).
+          // A refused upgrade does not: ask REST (a 401 signs out via the API client).
+          if (failure.stage === 'socket' && (attempt === 1 || attempt % 3 === 0)) me(api).catch(() => {});
         },
       }),
   );

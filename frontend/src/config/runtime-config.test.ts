@@ -27,17 +27,25 @@ describe('resolveRuntimeConfig', () => {
 });
 
 describe('userSocketUrl', () => {
-  it('adds the token and no room id: one connection for every room', () => {
-    const url = new URL(userSocketUrl('wss://ws.example.com/prod', 'a.b.c'));
+  it('adds the ticket and no room id: one connection for every room, no JWT in the URL', () => {
+    const url = new URL(userSocketUrl('wss://ws.example.com/prod', { ticket: 'tk-1' }));
     expect(url.origin + url.pathname).toBe('wss://ws.example.com/prod');
-    expect(url.searchParams.get('token')).toBe('a.b.c');
+    expect(url.searchParams.get('ticket')).toBe('tk-1');
+    expect(url.searchParams.has('token')).toBe(false);
     expect(url.searchParams.has('room_id')).toBe(false);
   });
 
-  it('keeps a configured query but never a room_id', () => {
-    const url = new URL(userSocketUrl('ws://127.0.0.1:8787/ws?stage=dev&room_id=3', 't'));
+  it('adds the token instead only when asked (a server without tickets)', () => {
+    const url = new URL(userSocketUrl('wss://ws.example.com/prod', { token: 'a.b.c' }));
+    expect(url.searchParams.get('token')).toBe('a.b.c');
+    expect(url.searchParams.has('ticket')).toBe(false);
+  });
+
+  it('keeps a configured query but never a room_id, nor a stale token or ticket', () => {
+    const url = new URL(userSocketUrl('ws://127.0.0.1:8787/ws?stage=dev&room_id=3&token=old.jwt&ticket=old', { ticket: 'new' }));
     expect(url.searchParams.get('stage')).toBe('dev');
     expect(url.searchParams.has('room_id')).toBe(false);
-    expect(url.searchParams.get('token')).toBe('t');
+    expect(url.searchParams.has('token')).toBe(false);
+    expect(url.searchParams.getAll('ticket')).toEqual(['new']);
   });
 });

@@ -29,14 +29,22 @@ export function resolveRuntimeConfig(raw: unknown, origin: string): RuntimeConfi
   };
 }
 
+/** What authenticates the upgrade: a single-use ticket, or (older servers only) the JWT. */
+export type SocketCredential = { ticket: string } | { token: string };
+
 /**
- * `${wsUrl}?token=<JWT>` without `room_id`: a *user connection* that carries the
- * frames of every room the user is a member of. Any query the configured URL
- * already has is kept (a stale `room_id` in it is dropped).
+ * `${wsUrl}?ticket=<ticket>` without `room_id`: a *user connection* that carries
+ * the frames of every room the user is a member of. `{ token }` gives
+ * `?token=<JWT>`, only for a server without `POST /api/ws-ticket`. Any query the
+ * configured URL already has is kept, except a stale `room_id`, `ticket` or `token`
+ * (a URL with a ticket never carries a JWT).
  */
-export function userSocketUrl(wsUrl: string, token: string): string {
+export function userSocketUrl(wsUrl: string, credential: SocketCredential): string {
   const url = new URL(wsUrl);
   url.searchParams.delete('room_id');
-  url.searchParams.set('token', token);
+  url.searchParams.delete('ticket');
+  url.searchParams.delete('token');
+  if ('ticket' in credential) url.searchParams.set('ticket', credential.ticket);
+  else url.searchParams.set('token', credential.token);
   return url.toString();
 }

@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ClientFrame, Message, ServerFrame } from '../types/api';
 import { FRESH_MESSAGE_FIELDS } from '../types/api';
+import { createApiClient } from './api-client';
 import { frameRoomId, RealtimeHub } from './realtime';
 import type { SocketLike } from './ws-client';
+import { ticketedSocketUrl } from './ws-ticket';
 
 class FakeSocket implements SocketLike {
   readyState = 0;
@@ -58,11 +60,11 @@ const room = (id: number) => ({
   mention_count: 0,
 });
 
-function setup() {
+function setup(url: (signal: AbortSignal) => string | Promise<string> = () => 'ws://test/ws?ticket=t') {
   vi.useFakeTimers();
   const sockets: FakeSocket[] = [];
   const hub = new RealtimeHub({
-    url: () => 'ws://test/ws?token=t',
+    url,
     createSocket: (url) => {
       const s = new FakeSocket(url);
       sockets.push(s);
@@ -160,5 +162,79 @@ describe('RealtimeHub', () => {
     t.last().receive({ type: 'message', room_id: 1, message: message(5, 1) });
     expect(got).toEqual([5]);
     spy.mockRestore();
+  });
+});
+
+describe('RealtimeHub with tickets (as the app shell wires it)', () => {
+  const JWT = 'h.p.s';
+  const json = (status: number, body: unknown) =>
+    new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+
+  /** The real API client on a fake fetch answering `POST /api/ws-ticket` with `answer(n)`. */
+  function ticketed(answer: (n: number) => Response) {
+    let n = 0;
+    const fetchImpl = vi.fn<typeof fetch>(async () => answer(++n));
+    const onUnauthorized = vi.fn();
+    const api = createApiClient({ baseUrl: 'http://api.test', getToken: () => JWT, onUnauthorized, fetchImpl });
+    const t = setup((signal) => ticketedSocketUrl(api, 'ws://api.test/ws', () => JWT, signal));
+    return { ...t, fetchImpl, onUnauthorized };
+  }
+
+  it('fetches a fresh ticket for every connect and reconnect and never puts the JWT in a socket URL', async () => {
+    const t = ticketed((n) => json(201, { ticket: `tk${n}`, expires_in: 60 }));
+    const opened: string[] = [];
+    t.hub.onOpen(() => opened.push('open'));
+    t.hub.start();
+    await vi.advanceTimersByTimeAsync(0);
+    t.last().open();
+    t.last().receive({ type: 'pong' });
+    t.last().drop(); // lost: reconnect after 500 ms
+    await vi.advanceTimersByTimeAsync(500);
+    t.last().drop(); // refused before open
+    await vi.advanceTimersByTimeAsync(1000);
+    t.last().open();
+    expect(opened).toEqual(['open', 'open']);
+    expect(t.fetchImpl).toHaveBeenCalledTimes(3);
+    expect(t.sockets.map((s) => s.url)).toEqual([
+      'ws://api.test/ws?ticket=tk1',
+      'ws://api.test/ws?ticket=tk2',
+      'ws://api.test/ws?ticket=tk3',
+    ]);
+    for (const s of t.sockets) expect(s.url).not.toContain(JWT);
+    t.hub.stop();
+  });
+
+  it('connects with ?token= on a server without the ticket endpoint (404)', async () => {
+    const t = ticketed(() => json(404, { error: { code: 'not_found', message: 'no such route' } }));
+    t.hub.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(t.sockets.map((s) => s.url)).toEqual([`ws://api.test/ws?token=${JWT}`]);
+    t.last().open();
+    expect(t.hub.isOpen).toBe(true);
+    t.hub.stop();
+  });
+
+  it('a 401 to the ticket request signs out (API client hook) and stops reconnecting', async () => {
+    const t = ticketed(() => json(401, { error: { code: 'unauthorized', message: 'expired' } }));
+    t.hub.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(t.onUnauthorized).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(t.fetchImpl).toHaveBeenCalledTimes(1);
+    expect(t.sockets).toHaveLength(0);
+    t.hub.stop();
+  });
+
+  it('a 503 to the ticket request retries with backoff, then connects on a new ticket', async () => {
+    const t = ticketed((n) =>
+      n === 1 ? json(503, { error: { code: 'unavailable', message: 'later' } }) : json(201, { ticket: `tk${n}`, expires_in: 60 }),
+    );
+    t.hub.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(t.hub.getStatus()).toMatchObject({ status: 'reconnecting', attempt: 1 });
+    expect(t.sockets).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(t.sockets.map((s) => s.url)).toEqual(['ws://api.test/ws?ticket=tk2']);
+    t.hub.stop();
   });
 });

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ClientFrame, ServerFrame } from '../types/api';
-import { WsClient, type FrameContext, type SocketLike, type StatusInfo, type Timers } from './ws-client';
+import { ApiError } from './api-client';
+import { WsClient, type ConnectFailure, type FrameContext, type SocketLike, type StatusInfo, type Timers } from './ws-client';
 
 class FakeSocket implements SocketLike {
   readyState = 0;
@@ -35,11 +36,19 @@ class FakeSocket implements SocketLike {
   }
 }
 
-function setup(overrides: { online?: boolean; random?: () => number; onOpen?: (client: WsClient) => void } = {}) {
+function setup(
+  overrides: {
+    online?: boolean;
+    random?: () => number;
+    onOpen?: (client: WsClient) => void;
+    url?: (signal: AbortSignal) => string | Promise<string>;
+  } = {},
+) {
   vi.useFakeTimers();
   const sockets: FakeSocket[] = [];
   const frames: [ServerFrame, FrameContext][] = [];
   const statuses: StatusInfo[] = [];
+  const failures: [number, ConnectFailure][] = [];
   let lastSeen: number | null = null;
   let syncRoom: number | null = 1;
   let online = overrides.online ?? true;
@@ -52,7 +61,7 @@ function setup(overrides: { online?: boolean; random?: () => number; onOpen?: (c
     now: () => Date.now(),
   };
   const client: WsClient = new WsClient({
-    url: () => 'ws://test/ws?token=t',
+    url: overrides.url ?? (() => 'ws://test/ws?ticket=t'),
     // What the app does on open: sync the room on screen, after the last id it holds.
     onOpen: () => {
       if (overrides.onOpen) overrides.onOpen(client);
@@ -60,6 +69,7 @@ function setup(overrides: { online?: boolean; random?: () => number; onOpen?: (c
     },
     onFrame: (f, c) => frames.push([f, c]),
     onStatus: (s) => statuses.push(s),
+    onConnectFailure: (attempt, failure) => failures.push([attempt, failure]),
     createSocket: (url) => {
       const s = new FakeSocket(url);
       sockets.push(s);
@@ -85,6 +95,7 @@ function setup(overrides: { online?: boolean; random?: () => number; onOpen?: (c
     sockets,
     frames,
     statuses,
+    failures,
     last: () => sockets[sockets.length - 1]!,
     setLastSeen: (id: number | null) => {
       lastSeen = id;
@@ -276,5 +287,201 @@ describe('WsClient', () => {
     vi.advanceTimersByTime(60_000);
     expect(t.sockets).toHaveLength(1);
     expect(t.sockets[0]!.closedWith).toBe(1000);
+  });
+});
+
+/** A `url()` like the app's: each call is one ticket request, answered when the test says. */
+function ticketResolver() {
+  const calls: { signal: AbortSignal; resolve: (ticket: string) => void; reject: (err: unknown) => void }[] = [];
+  let issued = 0;
+  const url = (signal: AbortSignal) =>
+    new Promise<string>((resolve, reject) => {
+      calls.push({ signal, resolve: (ticket) => resolve(`ws://test/ws?ticket=${ticket}`), reject });
+    });
+  return {
+    url,
+    calls,
+    /** Answers the latest request with a new, never-seen ticket and lets the promise settle. */
+    async grant() {
+      issued += 1;
+      calls.at(-1)!.resolve(`tk${issued}`);
+      await vi.advanceTimersByTimeAsync(0);
+    },
+    async fail(err: unknown) {
+      calls.at(-1)!.reject(err);
+      await vi.advanceTimersByTimeAsync(0);
+    },
+  };
+}
+
+describe('WsClient with an async url() (a fresh ticket per attempt)', () => {
+  beforeEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('asks for a new URL before every connect and reconnect and never reuses one', async () => {
+    const r = ticketResolver();
+    const t = setup({ url: r.url });
+    t.client.start();
+    expect(r.calls).toHaveLength(1);
+    expect(t.sockets).toHaveLength(0); // no socket before the ticket is there
+    expect(t.client.status.status).toBe('connecting');
+    await r.grant();
+    expect(t.sockets).toHaveLength(1);
+    t.last().serverClose(1006); // refused upgrade (e.g. the ticket was refused)
+    await vi.advanceTimersByTimeAsync(500);
+    expect(r.calls).toHaveLength(2); // a new request for the retry
+    await r.grant();
+    t.last().open();
+    t.last().receive(history);
+    t.last().serverClose(1000); // idle close of a good socket
+    await vi.advanceTimersByTimeAsync(500);
+    await r.grant();
+    t.client.reconnectNow(); // open socket: nothing to do
+    t.last().serverClose(1006);
+    await vi.advanceTimersByTimeAsync(500);
+    await r.grant();
+    const urls = t.sockets.map((s) => s.url);
+    expect(urls).toEqual(['ws://test/ws?ticket=tk1', 'ws://test/ws?ticket=tk2', 'ws://test/ws?ticket=tk3', 'ws://test/ws?ticket=tk4']);
+    expect(r.calls).toHaveLength(t.sockets.length);
+    for (const url of urls) expect(new URL(url).searchParams.has('token')).toBe(false);
+  });
+
+  it('is not open while the ticket is pending, so sends fall back to REST', async () => {
+    const r = ticketResolver();
+    const t = setup({ url: r.url });
+    t.client.start();
+    expect(t.client.isOpen).toBe(false);
+    expect(t.client.send({ action: 'ping' })).toBe(false);
+    await r.grant();
+    t.last().open();
+    expect(t.client.isOpen).toBe(true);
+    expect(t.last().sent).toEqual([{ action: 'sync', room_id: 1, after: null, limit: 50 }]);
+  });
+
+  it('counts a failed ticket request as a failed attempt: backoff, then a new request', async () => {
+    const r = ticketResolver();
+    const t = setup({ url: r.url });
+    t.client.start();
+    const unavailable = new ApiError(503, 'unavailable', 'try later');
+    await r.fail(unavailable); // failure 1, waits 500
+    expect(t.failures).toEqual([[1, { stage: 'url', error: unavailable }]]);
+    expect(t.client.status.status).toBe('reconnecting');
+    expect(t.client.status.nextRetryAt).not.toBeNull();
+    await vi.advanceTimersByTimeAsync(499);
+    expect(r.calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(r.calls).toHaveLength(2);
+    await r.fail(new ApiError(0, 'network_error', 'offline?')); // failure 2, waits 1000
+    await vi.advanceTimersByTimeAsync(999);
+    expect(r.calls).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(r.calls).toHaveLength(3);
+    await r.fail(new Error('boom')); // failure 3 → offline (still retrying)
+    expect(t.client.status).toMatchObject({ status: 'offline', attempt: 3 });
+    await vi.advanceTimersByTimeAsync(2000);
+    await r.grant();
+    t.last().open();
+    t.last().receive(history);
+    expect(t.client.status).toMatchObject({ status: 'connected', attempt: 0 });
+    expect(t.sockets).toHaveLength(1);
+  });
+
+  it('stops for good on a 401 from the ticket request: the session is over', async () => {
+    const r = ticketResolver();
+    const t = setup({ url: r.url });
+    t.client.start();
+    await r.grant();
+    t.last().open();
+    t.last().receive(history);
+    t.last().serverClose(1001);
+    await vi.advanceTimersByTimeAsync(500);
+    const unauthorized = new ApiError(401, 'unauthorized', 'token expired');
+    await r.fail(unauthorized);
+    expect(t.failures).toEqual([[1, { stage: 'url', error: unauthorized }]]);
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(r.calls).toHaveLength(2);
+    expect(t.sockets).toHaveLength(1);
+  });
+
+  it('waits at least the Retry-After of a 429 before asking again', async () => {
+    const r = ticketResolver();
+    const t = setup({ url: r.url });
+    t.client.start();
+    await r.fail(new ApiError(429, 'rate_limited', 'slow down', 7));
+    expect(t.client.status.nextRetryAt).toBe(Date.now() + 7000);
+    await vi.advanceTimersByTimeAsync(6999);
+    expect(r.calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(r.calls).toHaveLength(2);
+  });
+
+  it('gives up on a ticket request that hangs, aborts it, and tries again with a new one', async () => {
+    const r = ticketResolver();
+    const t = setup({ url: r.url });
+    t.client.start();
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(r.calls[0]!.signal.aborted).toBe(true);
+    expect(t.failures).toHaveLength(1);
+    expect(t.failures[0]![1].stage).toBe('url');
+    r.calls[0]!.resolve('late'); // a late answer is ignored
+    await vi.advanceTimersByTimeAsync(0);
+    expect(t.sockets).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(r.calls).toHaveLength(2);
+    await r.grant();
+    expect(t.sockets.map((s) => s.url)).toEqual(['ws://test/ws?ticket=tk1']);
+  });
+
+  it('stop() while the ticket is pending aborts it and opens nothing', async () => {
+    const r = ticketResolver();
+    const t = setup({ url: r.url });
+    t.client.start();
+    t.client.stop();
+    expect(r.calls[0]!.signal.aborted).toBe(true);
+    await r.grant();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(t.sockets).toHaveLength(0);
+    expect(r.calls).toHaveLength(1);
+    expect(t.failures).toEqual([]);
+  });
+
+  it('going offline while the ticket is pending aborts it; back online asks for a new one', async () => {
+    const r = ticketResolver();
+    const t = setup({ url: r.url });
+    t.client.start();
+    t.setOnline(false);
+    expect(r.calls[0]!.signal.aborted).toBe(true);
+    expect(t.client.status.status).toBe('offline');
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(r.calls).toHaveLength(1);
+    t.setOnline(true);
+    expect(r.calls).toHaveLength(2);
+    await r.grant();
+    expect(t.sockets.map((s) => s.url)).toEqual(['ws://test/ws?ticket=tk1']);
+  });
+
+  it('"reconnect now" during a pending ticket request does not start another one', async () => {
+    const r = ticketResolver();
+    const t = setup({ url: r.url });
+    t.client.start();
+    t.client.reconnectNow();
+    expect(r.calls).toHaveLength(1);
+    expect(r.calls[0]!.signal.aborted).toBe(false);
+    await r.grant();
+    expect(t.sockets).toHaveLength(1);
+  });
+
+  it('"reconnect now" while waiting out a backoff asks for a new ticket at once', async () => {
+    const r = ticketResolver();
+    const t = setup({ url: r.url });
+    t.client.start();
+    await r.fail(new ApiError(503, 'unavailable', 'later'));
+    t.client.reconnectNow();
+    expect(r.calls).toHaveLength(2);
+    await r.grant();
+    expect(t.sockets).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(60_000); // the cancelled retry does not fire
+    expect(r.calls).toHaveLength(2);
   });
 });

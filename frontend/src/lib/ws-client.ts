@@ -1,7 +1,12 @@
 // The only owner of a WebSocket in the SPA: one *user connection* per tab
-// (`/ws?token=…` without room_id), kept across room switches. Every room frame
+// (`/ws?ticket=…` without room_id), kept across room switches. Every room frame
 // names its room; lib/realtime.ts routes them.
 //
+// - Before every attempt it asks `url()` afresh; the app's resolver fetches a
+//   new single-use ticket there (lib/ws-ticket.ts), so no URL is ever reused. A
+//   resolver that fails (or takes longer than `urlTimeoutMs`) counts as a failed
+//   attempt like a refused upgrade: backoff (at least a 429's Retry-After), and a
+//   401 stops the client, as the session is over.
 // - On every (re)open it calls `onOpen`, where the app sends
 //   `{"action":"sync","room_id","after":<last seen id|null>,"limit":50}` for the
 //   open room (or, once the room's change seq is known, `"since":<last applied
@@ -17,6 +22,7 @@
 // - Status: connecting → connected → reconnecting → (offline after several
 //   failures or when the browser says it is offline) → connected …
 import type { ClientFrame, Id, ServerFrame } from '../types/api';
+import { isApiError } from './api-client';
 import { Backoff, type BackoffOptions } from './backoff';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline';
@@ -67,9 +73,22 @@ export interface NetworkWatcher {
   subscribe(listener: (online: boolean) => void): () => void;
 }
 
+/** Why an attempt failed before its socket opened. */
+export type ConnectFailure =
+  /** `url()` threw, rejected or timed out (e.g. the ticket request failed). */
+  | { stage: 'url'; error: unknown }
+  /** The socket closed without ever opening (refused upgrade: bad ticket, server down). */
+  | { stage: 'socket' };
+
 export interface WsClientOptions {
-  /** Built on every attempt, so a fresh token is picked up. */
-  url: () => string;
+  /**
+   * The URL of one attempt, asked afresh before every connect and reconnect (a
+   * new single-use ticket each time). May be async; `signal` aborts when the
+   * attempt is abandoned (stop, offline, timeout).
+   */
+  url: (signal: AbortSignal) => string | Promise<string>;
+  /** How long an async `url()` may take before the attempt counts as failed. */
+  urlTimeoutMs?: number;
   /**
    * Called on every open, before anything else is sent: the place to sync. When
    * it sends nothing, the client sends a `ping` so the server answers (which is
@@ -78,8 +97,8 @@ export interface WsClientOptions {
   onOpen?: () => void;
   onFrame: (frame: ServerFrame, context: FrameContext) => void;
   onStatus?: (info: StatusInfo) => void;
-  /** A socket closed without ever opening (refused upgrade: bad token, not a member, server down). */
-  onConnectFailure?: (attempt: number) => void;
+  /** An attempt failed before its socket opened: `url()` failed, or the upgrade was refused. */
+  onConnectFailure?: (attempt: number, failure: ConnectFailure) => void;
   createSocket?: (url: string) => SocketLike;
   timers?: Timers;
   network?: NetworkWatcher;
@@ -135,7 +154,10 @@ export function parseServerFrame(data: unknown): ServerFrame | null {
 
 export class WsClient {
   private readonly opts: Required<
-    Pick<WsClientOptions, 'syncLimit' | 'sinceLimit' | 'pingIntervalMs' | 'pongTimeoutMs' | 'offlineAfterAttempts'>
+    Pick<
+      WsClientOptions,
+      'syncLimit' | 'sinceLimit' | 'pingIntervalMs' | 'pongTimeoutMs' | 'offlineAfterAttempts' | 'urlTimeoutMs'
+    >
   > &
     WsClientOptions;
   private readonly timers: Timers;
@@ -150,6 +172,10 @@ export class WsClient {
   private pingTimer: unknown = null;
   private pongTimer: unknown = null;
   private failures = 0;
+  /** The attempt whose `url()` is still pending, if any. */
+  private resolving: { controller: AbortController; timer: unknown } | null = null;
+  /** Bumped whenever an attempt is abandoned, so a late `url()` answer is ignored. */
+  private attemptId = 0;
   /** Per room: the syncs sent on this socket and not yet answered, oldest first. */
   private pendingSyncs = new Map<Id, { after: Id | null; since: number | null; hasMore: boolean }[]>();
   private sentSinceOpen = 0;
@@ -163,6 +189,7 @@ export class WsClient {
       pingIntervalMs: PING_INTERVAL_MS,
       pongTimeoutMs: 20_000,
       offlineAfterAttempts: 4,
+      urlTimeoutMs: 15_000,
       ...options,
     };
     this.timers = options.timers ?? browserTimers;
@@ -200,7 +227,8 @@ export class WsClient {
 
   /** Skip the wait and try now (a "Reconnect" button, the tab coming back). */
   reconnectNow(): void {
-    if (!this.running || this.isOpen) return;
+    // An attempt already asking for its URL is the attempt "now": let it finish.
+    if (!this.running || this.isOpen || this.resolving) return;
     this.clearRetry();
     this.teardownSocket(1000, 'reconnecting');
     this.connect();
@@ -262,13 +290,64 @@ export class WsClient {
 
   private connect(): void {
     if (!this.running) return;
+    // Abandon whatever the previous attempt left: a pending url(), a socket still connecting.
+    this.teardownSocket(1000, 'reconnecting');
     this.setStatus(this.everConnected || this.failures > 0 ? this.degradedStatus() : 'connecting', null);
-    const factory = this.opts.createSocket ?? ((url: string) => new WebSocket(url) as unknown as SocketLike);
+    const id = ++this.attemptId;
+    const controller = new AbortController();
+    let url: string | Promise<string>;
+    try {
+      url = this.opts.url(controller.signal);
+    } catch (error) {
+      this.handleClose(false, { stage: 'url', error });
+      return;
+    }
+    if (typeof url === 'string') {
+      this.openSocket(url);
+      return;
+    }
+    const timer = this.timers.setTimeout(() => {
+      if (id !== this.attemptId) return;
+      this.cancelResolve();
+      this.handleClose(false, { stage: 'url', error: new Error('timed out waiting for the connection URL') });
+    }, this.opts.urlTimeoutMs);
+    this.resolving = { controller, timer };
+    url.then(
+      (resolved) => {
+        if (id !== this.attemptId || !this.running) return;
+        this.finishResolve();
+        this.openSocket(resolved);
+      },
+      (error: unknown) => {
+        if (id !== this.attemptId || !this.running) return;
+        this.finishResolve();
+        this.handleClose(false, { stage: 'url', error });
+      },
+    );
+  }
+
+  /** Abandons a pending `url()`: aborts it and ignores its answer. */
+  private cancelResolve(): void {
+    const pending = this.resolving;
+    if (!pending) return;
+    this.resolving = null;
+    this.attemptId += 1;
+    this.timers.clearTimeout(pending.timer);
+    pending.controller.abort();
+  }
+
+  private finishResolve(): void {
+    if (this.resolving) this.timers.clearTimeout(this.resolving.timer);
+    this.resolving = null;
+  }
+
+  private openSocket(url: string): void {
+    const factory = this.opts.createSocket ?? ((u: string) => new WebSocket(u) as unknown as SocketLike);
     let socket: SocketLike;
     try {
-      socket = factory(this.opts.url());
+      socket = factory(url);
     } catch {
-      this.handleClose(false);
+      this.handleClose(false, { stage: 'socket' });
       return;
     }
     this.socket = socket;
@@ -309,7 +388,7 @@ export class WsClient {
       this.socket = null;
       this.opened = false;
       this.stopPing();
-      this.handleClose(wasOpen);
+      this.handleClose(wasOpen, wasOpen ? null : { stage: 'socket' });
     };
   }
 
@@ -318,23 +397,35 @@ export class WsClient {
     return this.failures >= this.opts.offlineAfterAttempts ? 'offline' : 'reconnecting';
   }
 
-  private handleClose(wasOpen: boolean): void {
+  /** `failure`: why an attempt that never opened failed (null after an open socket closed). */
+  private handleClose(wasOpen: boolean, failure: ConnectFailure | null = null): void {
     if (!this.running) return;
+    let minDelayMs = 0;
     if (!wasOpen) {
       this.failures += 1;
-      this.opts.onConnectFailure?.(this.failures);
+      this.opts.onConnectFailure?.(this.failures, failure ?? { stage: 'socket' });
       if (!this.running) return; // the callback may have stopped us (e.g. logged out)
+      if (failure?.stage === 'url' && isApiError(failure.error)) {
+        // 401: the JWT is expired or revoked, or its user is gone. The session is
+        // over (the API client's 401 hook signs out); retrying cannot help.
+        if (failure.error.status === 401) {
+          this.stop();
+          return;
+        }
+        // 429: wait as long as the server asks (up to 5 minutes; "Reconnect now" still works).
+        if (failure.error.retryAfter !== null) minDelayMs = Math.min(failure.error.retryAfter, 300) * 1000;
+      }
     }
     if (!this.network.isOnline()) {
       this.setStatus('offline', null);
       return; // wait for the browser's "online" event
     }
-    this.scheduleReconnect();
+    this.scheduleReconnect(minDelayMs);
   }
 
-  private scheduleReconnect(): void {
+  private scheduleReconnect(minDelayMs = 0): void {
     this.clearRetry();
-    const delay = this.backoff.next();
+    const delay = Math.max(this.backoff.next(), minDelayMs);
     const at = this.timers.now() + delay;
     this.setStatus(this.degradedStatus(), at);
     this.retryTimer = this.timers.setTimeout(() => {
@@ -351,6 +442,7 @@ export class WsClient {
   }
 
   private teardownSocket(code: number, reason: string): void {
+    this.cancelResolve();
     this.stopPing();
     const socket = this.socket;
     this.socket = null;

@@ -172,6 +172,15 @@ export interface NewMessage {
   reply_to?: Id;
 }
 
+/**
+ * `POST /api/ws-ticket` (201): a single-use ticket for one WebSocket upgrade
+ * (`$connect?ticket=…`), valid `expires_in` seconds, so the JWT never goes in a URL.
+ */
+export interface WsTicket {
+  ticket: string;
+  expires_in: number;
+}
+
 /** Every 4xx/5xx body: `{"error":{"code","message"}}`. */
 export interface ApiErrorBody {
   error: {

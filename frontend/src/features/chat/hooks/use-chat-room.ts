@@ -30,10 +30,10 @@ import {
 } from '../api/chat-api';
 import { chatReducer, hasSeqGap, initialChatState, type ChatAction, type ChatState } from './chat-state';
 import type { PendingMessage } from './outbox';
+import { TypingThrottle } from './typing-throttle';
 import { useOutbox, usePendingMessages } from './use-outbox';
 
 const TYPING_SHOW_MS = 5_000;
-const TYPING_SEND_EVERY_MS = 3_000;
 /** `since` pages that still say has_more after this many: load a fresh newest page instead. */
 const MAX_SINCE_PAGES = 3;
 /** A seq gap seen live waits this long (frames may arrive out of order) before a `since` sync. */
@@ -135,7 +135,17 @@ export function useChatRoom(
   const [reloadKey, setReloadKey] = useState(0);
 
   const caughtUp = useRef(false);
-  const lastTypingSent = useRef(0);
+  // When to send `typing` (every 3 s while typing; after a send, as soon as the server's 2 s allow).
+  const typingThrottle = useMemo(
+    () =>
+      new TypingThrottle(() => hub.send({ action: 'typing', room_id: roomId }), {
+        now: () => Date.now(),
+        setTimeout: (fn, ms) => window.setTimeout(fn, ms),
+        clearTimeout: (h) => window.clearTimeout(h as number),
+      }),
+    [hub, roomId],
+  );
+  useEffect(() => () => typingThrottle.cancel(), [typingThrottle]);
   /** Highest id we told the server we read (or it knows we did: our own messages). */
   const lastMarked = useRef<Id | null>(null);
   const onScreen = useRef<Id | null>(null);
@@ -380,9 +390,9 @@ export function useChatRoom(
   const send = useCallback(
     (content: string, replyTo: ReplyRef | null = null) => {
       outbox.add(roomId, content, replyTo);
-      lastTypingSent.current = 0;
+      typingThrottle.sent();
     },
-    [outbox, roomId],
+    [outbox, roomId, typingThrottle],
   );
 
   const refusal = (err: unknown, what: string): string => {
@@ -474,11 +484,7 @@ export function useChatRoom(
   const retry = useCallback((clientId: string) => outbox.retry(clientId), [outbox]);
   const discard = useCallback((clientId: string) => outbox.discard(clientId), [outbox]);
 
-  const notifyTyping = useCallback(() => {
-    const now = Date.now();
-    if (now - lastTypingSent.current < TYPING_SEND_EVERY_MS) return;
-    if (hub.send({ action: 'typing', room_id: roomId })) lastTypingSent.current = now;
-  }, [hub, roomId]);
+  const notifyTyping = useCallback(() => typingThrottle.typed(), [typingThrottle]);
 
   const loadOlder = useCallback(async () => {
     const s = store.get();
