@@ -5,6 +5,7 @@ mod helpers;
 mod relay;
 
 mod auth;
+mod authz;
 mod crowds;
 mod faults;
 mod hardening;

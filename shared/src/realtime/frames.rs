@@ -57,6 +57,19 @@ impl Action {
     }
 }
 
+/// Every `action` a client frame may name (the authorization matrix checks it covers them all).
+pub const CLIENT_ACTIONS: &[&str] = &[
+    "sync",
+    "sendMessage",
+    "editMessage",
+    "deleteMessage",
+    "addReaction",
+    "removeReaction",
+    "typing",
+    "read",
+    "ping",
+];
+
 /// Why a client frame was rejected, with the `client_id` to echo when the frame carried one.
 #[derive(Debug)]
 pub struct Rejected {
@@ -499,5 +512,18 @@ mod tests {
             r#"{"type":"error","code":"forbidden","message":"no","client_id":null}"#,
             "an error about no room keeps v1's shape"
         );
+    }
+
+    #[test]
+    fn every_listed_action_is_one_the_decoder_knows() {
+        for action in CLIENT_ACTIONS {
+            let frame = format!(r#"{{"action":"{action}"}}"#);
+            if let Err(rejected) = ClientFrame::parse(&frame) {
+                assert!(
+                    !rejected.error.to_string().contains("unknown action"),
+                    "{action}"
+                );
+            }
+        }
     }
 }
