@@ -422,7 +422,7 @@ export class ChatStack extends cdk.Stack {
     }
 
     // ------------------------------------------------------------ WebSocket routes and stage
-    // $connect checks the ?token= itself (authorization happens only there); every action
+    // $connect checks the ?ticket= (or v1 ?token=) itself (authorization happens only there); every action
     // (sync, sendMessage, typing, ping) lands on $default.
     wsApi.addRoute('$connect', { integration: new WebSocketLambdaIntegration('WsConnectIntegration', fns['ws-connect']) });
     wsApi.addRoute('$default', { integration: new WebSocketLambdaIntegration('WsMessageIntegration', fns['ws-message']) });
@@ -459,7 +459,7 @@ export class ChatStack extends cdk.Stack {
 
     // ------------------------------------------------------------ outputs (same as SAM)
     new cdk.CfnOutput(this, 'HttpApiUrl', { description: 'REST base URL (the SPA\'s apiBaseUrl)', value: httpApi.apiEndpoint });
-    new cdk.CfnOutput(this, 'WebSocketUrl', { description: 'WebSocket URL (the SPA\'s wsUrl); add ?token=<JWT>&room_id=<id>', value: wsStage.url });
+    new cdk.CfnOutput(this, 'WebSocketUrl', { description: 'WebSocket URL (the SPA\'s wsUrl); add ?ticket=<from POST /api/ws-ticket> (and &room_id=<id> for one room)', value: wsStage.url });
     new cdk.CfnOutput(this, 'WebSocketManagementEndpoint', { description: 'API Gateway management endpoint for @connections (WEBSOCKET_API_ENDPOINT)', value: wsManagementEndpoint });
     new cdk.CfnOutput(this, 'SiteUrl', { description: 'The SPA (CloudFront)', value: siteUrl });
     new cdk.CfnOutput(this, 'SiteBucketName', { description: 'The SPA bucket', value: siteBucket.bucketName });
