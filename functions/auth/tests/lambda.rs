@@ -69,3 +69,27 @@ async fn the_function_answers_api_errors_not_runtime_failures() {
     let broken = invoke(&test.state, broken).await;
     assert_eq!(broken["statusCode"], 400);
 }
+
+#[tokio::test]
+async fn a_ws_ticket_is_issued_to_a_signed_in_user_and_never_cached() {
+    let test = sqlite_state(&[]).await;
+    assert_eq!(
+        invoke(&test.state, event("register.json")).await["statusCode"],
+        201
+    );
+    let login = invoke(&test.state, event("login-prod-stage.json")).await;
+    let token = body(&login)["access_token"].as_str().unwrap().to_string();
+
+    let mut request = event("ws-ticket.json");
+    request["headers"]["authorization"] = json!(format!("Bearer {token}"));
+    let issued = invoke(&test.state, request).await;
+    assert_eq!(issued["statusCode"], 201, "{issued}");
+    assert_eq!(issued["headers"]["cache-control"], "no-store");
+    let ticket = body(&issued);
+    assert_eq!(ticket["expires_in"], 60);
+    assert!(ticket["ticket"].as_str().unwrap().len() >= 40);
+
+    // The fixture's placeholder token is refused like any bad token.
+    let refused = invoke(&test.state, event("ws-ticket.json")).await;
+    assert_eq!(refused["statusCode"], 401);
+}
