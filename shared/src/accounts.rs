@@ -50,16 +50,8 @@ pub async fn register(
             now,
         )
         .await?;
-        let recent = db::auth_attempts::recent_from_address(
-            &mut *conn,
-            db::auth_attempts::Action::Register,
-            &from.0,
-            limits.registrations.window_start(now),
-            turn,
-            limits.registrations.limit + 1,
-        )
-        .await?;
-        refuse_past(&mut conn, turn, limits.registrations, &recent, now).await?;
+        let by = Counted::Address(db::auth_attempts::Action::Register, &from.0);
+        admit(&mut conn, turn, by, limits.registrations, now).await?;
     }
     let hash = state.passwords.hash(&password).await?;
     let mut conn = state.db.pool.acquire().await?;
@@ -139,55 +131,62 @@ async fn throttle(
 ) -> Result<Option<i64>> {
     use db::auth_attempts::{self as attempts, Action};
     let limits = state.config.login_throttle;
-    let by_name = [limits.per_name_and_address, limits.per_name];
-    if !limits.per_address.enabled() && !by_name.iter().any(|l| l.enabled()) {
+    let login_limits = [
+        limits.per_address,
+        limits.per_name_and_address,
+        limits.per_name,
+    ];
+    if !login_limits.iter().any(|l| l.enabled()) {
         return Ok(None);
     }
     let mut conn = state.db.pool.acquire().await?;
     sweep(state, &mut conn, now).await?;
     let turn = attempts::insert(&mut conn, Action::Login, key, &from.0, now).await?;
-    if limits.per_address.enabled() {
-        let recent = attempts::recent_from_address(
-            &mut *conn,
-            Action::Login,
-            &from.0,
-            limits.per_address.window_start(now),
-            turn,
-            limits.per_address.limit + 1,
-        )
-        .await?;
-        refuse_past(&mut conn, turn, limits.per_address, &recent, now).await?;
-    }
+    let mut checks = vec![(Counted::Address(Action::Login, &from.0), limits.per_address)];
     if let Some(key) = key {
-        for (limit, address) in [(by_name[0], Some(from.0.as_str())), (by_name[1], None)] {
-            if !limit.enabled() {
-                continue;
-            }
-            let recent = attempts::recent_for_name(
-                &mut *conn,
-                key,
-                address,
-                limit.window_start(now),
-                turn,
-                limit.limit + 1,
-            )
-            .await?;
-            refuse_past(&mut conn, turn, limit, &recent, now).await?;
-        }
+        checks.push((
+            Counted::Name(key, Some(&from.0)),
+            limits.per_name_and_address,
+        ));
+        checks.push((Counted::Name(key, None), limits.per_name));
+    }
+    for (by, limit) in checks {
+        admit(&mut conn, turn, by, limit, now).await?;
     }
     Ok(Some(turn))
 }
 
-/// `recent` holds the attempts up to this one (`turn`), newest first: when there are more than
-/// the limit allows, this one is refused with 429 and its row forgotten (it never ran).
-async fn refuse_past(
+/// Which attempts a limit counts.
+enum Counted<'a> {
+    /// Attempts of one kind from one address.
+    Address(db::auth_attempts::Action, &'a str),
+    /// Unsuccessful logins of one name, from one address or from all.
+    Name(&'a str, Option<&'a str>),
+}
+
+/// Lets attempt `turn` run when fewer than `limit` of the attempts it is counted with came
+/// before it inside the window; otherwise 429, and its row is forgotten (it never ran).
+async fn admit(
     conn: &mut db::AnyConnection,
     turn: i64,
+    by: Counted<'_>,
     limit: crate::config::RateLimit,
-    recent: &[Timestamp],
     now: Timestamp,
 ) -> Result<()> {
-    // Those before this one decide: it may run when fewer than `limit` came before it.
+    use db::auth_attempts as attempts;
+    if !limit.enabled() {
+        return Ok(());
+    }
+    let (since, n) = (limit.window_start(now), limit.limit + 1);
+    // Newest first, this one included.
+    let recent = match by {
+        Counted::Address(action, address) => {
+            attempts::recent_from_address(&mut *conn, action, address, since, turn, n).await?
+        }
+        Counted::Name(key, address) => {
+            attempts::recent_for_name(&mut *conn, key, address, since, turn, n).await?
+        }
+    };
     let before = recent.get(1..).unwrap_or_default();
     if let Err(refused) = limit.check(before, now) {
         db::auth_attempts::delete(&mut *conn, turn).await?;
@@ -258,15 +257,12 @@ pub async fn issue_ws_ticket(state: &AppState, user: &AuthUser) -> Result<WsTick
 pub async fn redeem_ws_ticket(state: &AppState, ticket: &str) -> Result<AuthUser> {
     const REFUSED: Error = Error::Unauthorized("invalid, expired or already used ticket");
     let hash = ticket_hash(ticket);
-    let (user_id, token_expires_at) = db::ws_tickets::find(&state.db.pool, &hash, Timestamp::now())
+    let (user, token_expires_at) = db::ws_tickets::find(&state.db.pool, &hash, Timestamp::now())
         .await?
         .ok_or(REFUSED)?;
     if !db::ws_tickets::take(&state.db.pool, &hash).await? {
         return Err(REFUSED);
     }
-    let user = db::users::find(&state.db.pool, user_id)
-        .await?
-        .ok_or(REFUSED)?;
     Ok(AuthUser {
         id: user.id,
         username: user.username,

@@ -434,11 +434,7 @@ pub async fn typing(state: &AppState, user: &AuthUser, room: RoomId) -> Result<(
     let now = Timestamp::now();
     let since = Timestamp(now.millis() - TYPING_EVERY.as_millis() as i64);
     if db::room_members::claim_typing(&state.db.pool, room, user.id, now, since).await? {
-        let who = UserSummary {
-            id: user.id,
-            username: user.username.clone(),
-        };
-        return push::typing(state, room, who).await;
+        return push::typing(state, room, summary(user)).await;
     }
     require_member(state, user, room).await
 }

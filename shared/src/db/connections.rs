@@ -129,7 +129,6 @@ pub async fn delete_gone<'c>(
     Ok(done.rows_affected() > 0)
 }
 
-/// Records activity on a connection (any frame from its client).
 /// How stale `last_seen_at` may get: the idle sweep counts in minutes, so one write a minute
 /// keeps it true without a write per frame.
 pub const TOUCH_EVERY: std::time::Duration = std::time::Duration::from_secs(60);

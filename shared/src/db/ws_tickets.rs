@@ -2,7 +2,7 @@
 
 use sqlx::{Any, Executor};
 
-use crate::domain::{Timestamp, UserId};
+use crate::domain::{Timestamp, UserId, UserSummary};
 use crate::error::Result;
 
 pub async fn insert<'c>(
@@ -24,20 +24,29 @@ pub async fn insert<'c>(
     Ok(())
 }
 
-/// The unexpired ticket with this hash: its user and the expiry of the token it came from.
+/// The unexpired ticket with this hash: its user (who still exists: tickets go with their
+/// user) and the expiry of the token it came from.
 pub async fn find<'c>(
     ex: impl Executor<'c, Database = Any>,
     ticket_hash: &str,
     now: Timestamp,
-) -> Result<Option<(UserId, Timestamp)>> {
-    let row: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT user_id, token_expires_at FROM ws_tickets WHERE ticket_hash = ? AND expires_at > ?",
+) -> Result<Option<(UserSummary, Timestamp)>> {
+    let row: Option<(i64, String, i64)> = sqlx::query_as(
+        "SELECT t.user_id, u.username, t.token_expires_at FROM ws_tickets t JOIN users u ON u.id = t.user_id WHERE t.ticket_hash = ? AND t.expires_at > ?",
     )
     .bind(ticket_hash)
     .bind(now.millis())
     .fetch_optional(ex)
     .await?;
-    Ok(row.map(|(user, expires)| (UserId(user), Timestamp(expires))))
+    Ok(row.map(|(id, username, expires)| {
+        (
+            UserSummary {
+                id: UserId(id),
+                username,
+            },
+            Timestamp(expires),
+        )
+    }))
 }
 
 /// Uses a ticket up: true for exactly one of any number of concurrent callers.
