@@ -4,8 +4,10 @@
 //! - WebSocket: [`shim`] turns each socket into the `$connect` / `$default` / `$disconnect`
 //!   events API Gateway would send and calls the same `shared::realtime` handlers, enforcing
 //!   API Gateway's limits (32 KB frames, 10 min idle, 2 h lifetime).
-//! - Management API: [`management`] serves `POST/GET/DELETE /@connections/{id}`, so the
-//!   handlers post with the real AWS SDK client, as in AWS.
+//! - Management API: [`management`] serves `POST/GET/DELETE /@connections/{id}`, for the
+//!   handlers' real AWS SDK client (`LOCAL_BROADCAST=sdk`, as in AWS) and for other processes.
+//!   By default the handlers skip the HTTP round trip and hand frames to the sockets directly,
+//!   by the same rules ([`shim::Registry::deliver`]).
 //! - The SPA: [`spa`] serves `frontend/dist` and its `config.json`.
 //!
 //! Nothing here decides chat behaviour; that is `shared`'s job.
@@ -16,6 +18,7 @@ pub mod spa;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -23,7 +26,7 @@ use axum::extract::Request;
 use axum::routing::{get, post};
 use tower::ServiceExt as _;
 
-use shared::config::Config;
+use shared::config::{Config, LocalTransport};
 use shared::realtime::Broadcaster;
 use shared::{AppState, db};
 
@@ -50,6 +53,10 @@ pub struct Options {
     /// The SigV4 secret key `@connections` requests must be signed with
     /// (`LOCAL_MANAGEMENT_SECRET`; a random one per start when unset).
     pub management_secret: String,
+    /// How handlers reach the sockets: directly (default) or through `@connections`.
+    pub transport: LocalTransport,
+    /// Added to every `@connections` request (API Gateway's round trip, for benchmarks).
+    pub management_delay: Duration,
 }
 
 impl Options {
@@ -110,10 +117,12 @@ pub async fn start(addr: &str, mut options: Options) -> Result<LocalDev, StartEr
     options.config.websocket_api_endpoint = Some(endpoint.clone());
 
     let url = options.config.database_url_redacted();
-    let state = AppState::new(
-        options.config,
-        Broadcaster::local(&options.management_secret),
-    )?;
+    let registry = shim::Registry::default();
+    let broadcaster = match options.transport {
+        LocalTransport::InProcess => Broadcaster::in_process(Arc::new(registry.clone())),
+        LocalTransport::Sdk => Broadcaster::local(&options.management_secret),
+    };
+    let state = AppState::new(options.config, broadcaster)?;
     let db_error = |source| StartError::Database {
         url: url.clone(),
         source,
@@ -126,7 +135,13 @@ pub async fn start(addr: &str, mut options: Options) -> Result<LocalDev, StartEr
         tracing::info!(removed, "cleared connections left by an earlier run");
     }
 
-    let sockets = shim::Sockets::new(state.clone(), options.limits, &options.management_secret);
+    let sockets = shim::Sockets::new(
+        state.clone(),
+        options.limits,
+        registry,
+        &options.management_secret,
+        options.management_delay,
+    );
     let router = router(state.clone(), sockets.clone(), options.frontend_dist);
     Ok(LocalDev {
         listener,

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use shared::config::{Config, Profile};
+use shared::config::{Config, LocalSettings, Profile};
 use tracing_subscriber::EnvFilter;
 
 const USAGE: &str = "usage: local-dev [migrate]
@@ -54,44 +54,30 @@ async fn migrate(config: Config) {
 }
 
 async fn serve(config: Config) {
-    let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".into());
-    let port = match std::env::var("PORT") {
-        Ok(p) => p.parse::<u16>().unwrap_or_else(|_| {
-            exit(&format!(
-                "configuration error: PORT: '{p}' is not a port number"
-            ))
-        }),
-        Err(_) => 8787,
-    };
+    let settings = LocalSettings::from_env().unwrap_or_else(|e| exit(&e));
     if config.jwt_secret_is_dev_default {
         tracing::warn!(
             "JWT_SECRET is not set: signing tokens with local-dev's built-in key. Never use it in production."
         );
     }
-    let limits = local_dev::Limits {
-        idle_timeout: seconds("LOCAL_WS_IDLE_TIMEOUT_SECONDS")
-            .unwrap_or(local_dev::Limits::default().idle_timeout),
-        max_lifetime: seconds("LOCAL_WS_MAX_LIFETIME_SECONDS")
-            .unwrap_or(local_dev::Limits::default().max_lifetime),
-    };
-    let frontend_dist = std::env::var("FRONTEND_DIST")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| default_dist());
     let database = config.database_url_redacted();
-    let management_secret = std::env::var("LOCAL_MANAGEMENT_SECRET")
-        .ok()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(local_dev::Options::random_management_secret);
     let options = local_dev::Options {
         config,
-        frontend_dist,
-        limits,
-        management_secret,
+        frontend_dist: settings.frontend_dist.unwrap_or_else(default_dist),
+        limits: local_dev::Limits {
+            idle_timeout: settings.idle_timeout,
+            max_lifetime: settings.max_lifetime,
+        },
+        management_secret: settings
+            .management_secret
+            .unwrap_or_else(local_dev::Options::random_management_secret),
+        transport: settings.transport,
+        management_delay: settings.management_delay,
     };
-    let app = local_dev::start(&format!("{host}:{port}"), options)
+    let app = local_dev::start(&format!("{}:{}", settings.host, settings.port), options)
         .await
         .unwrap_or_else(|e| exit(&e));
-    tracing::info!(database = %database, "database ready");
+    tracing::info!(database = %database, transport = ?settings.transport, "database ready");
     tracing::info!(
         "local-dev listening on http://{}  (REST /api, WebSocket /ws, SPA /)",
         app.addr
@@ -99,16 +85,6 @@ async fn serve(config: Config) {
     if let Err(e) = app.serve(shutdown_signal()).await {
         exit(&e);
     }
-}
-
-fn seconds(variable: &'static str) -> Option<std::time::Duration> {
-    let raw = std::env::var(variable).ok()?;
-    let secs: u64 = raw.parse().unwrap_or_else(|_| {
-        exit(&format!(
-            "configuration error: {variable}: '{raw}' is not a whole number"
-        ))
-    });
-    Some(std::time::Duration::from_secs(secs))
 }
 
 /// `frontend/dist` from the repository root, wherever `cargo run` was started.

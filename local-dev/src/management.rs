@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use shared::domain::Timestamp;
 
-use crate::shim::{MAX_FRAME_BYTES, Outbound, Phase, Sockets, close_from_server};
+use axum::extract::ws::Utf8Bytes;
+
+use crate::shim::{Delivery, Phase, Sockets, close_from_server};
 
 /// The management API's own limit on one posted payload.
 const MAX_POST_BYTES: usize = 128 * 1024;
@@ -49,6 +51,9 @@ pub async fn require_signature(
     };
     if let Err(problem) = verify_signature(&parts, &body, sockets.management_secret()) {
         return aws_error(StatusCode::FORBIDDEN, "ForbiddenException", problem);
+    }
+    if !sockets.management_delay.is_zero() {
+        tokio::time::sleep(sockets.management_delay).await;
     }
     next.run(axum::extract::Request::from_parts(parts, body.into()))
         .await
@@ -149,33 +154,24 @@ fn parse_amz_date(raw: &str) -> Option<time::OffsetDateTime> {
         .map(time::PrimitiveDateTime::assume_utc)
 }
 
-/// `POST /@connections/{id}`: the body is the frame. 410 for an unknown connection and for one
-/// whose `$connect` has not returned yet, as API Gateway does.
+/// `POST /@connections/{id}`: the body is the frame, delivered by the rules every transport
+/// shares ([`crate::shim::Registry::deliver`]).
 pub async fn post_to_connection(
     State(sockets): State<Sockets>,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let outbox = match sockets.lock().get(&id) {
-        Some(socket) if socket.phase == Phase::Open => socket.outbox.clone(),
-        _ => return gone(),
-    };
-    if body.len() > MAX_FRAME_BYTES {
-        // API Gateway delivers nothing and closes the socket: the frame is over its limit.
-        close_from_server(&sockets, &id, 1009, "Message too big");
-        return StatusCode::OK.into_response();
-    }
-    let Ok(text) = String::from_utf8(body.to_vec()) else {
+    let Ok(frame) = Utf8Bytes::try_from(body) else {
         return aws_error(
             StatusCode::BAD_REQUEST,
             "BadRequestException",
             "frames must be UTF-8 text",
         );
     };
-    match outbox.try_send(Outbound::Frame(text.into())) {
-        Ok(()) => StatusCode::OK.into_response(),
-        Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) => gone(),
-        Err(tokio::sync::mpsc::error::TrySendError::Full(_)) => aws_error(
+    match sockets.registry.deliver(&id, frame) {
+        Delivery::Delivered | Delivery::TooBig => StatusCode::OK.into_response(),
+        Delivery::Gone => gone(),
+        Delivery::Full => aws_error(
             StatusCode::TOO_MANY_REQUESTS,
             "LimitExceededException",
             "the client is not reading",

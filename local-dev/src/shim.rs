@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
+use axum::body::Bytes;
 use axum::extract::ws::{
     CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade,
     rejection::WebSocketUpgradeRejection,
@@ -23,6 +24,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt as _, StreamExt as _};
 use serde_json::{Value, json};
 use shared::domain::Timestamp;
+use shared::realtime::broadcast::PostOutcome;
 use shared::{AppState, realtime};
 use tokio::sync::{Notify, mpsc};
 
@@ -38,6 +40,12 @@ const CLOSE_NORMAL: u16 = 1000;
 const MAX_READ_BYTES: usize = 1 << 20;
 /// Frames waiting for a slow client before posts to it start failing.
 const OUTBOX_CAPACITY: usize = 1024;
+/// Frames written per flush at most.
+const WRITE_BATCH: usize = 64;
+/// tungstenite's buffers per socket. Its defaults (128 KiB each) made an idle socket cost
+/// ~145 KB; frames are at most 32 KB and mostly a few hundred bytes.
+const READ_BUFFER_BYTES: usize = 4 * 1024;
+const WRITE_BUFFER_BYTES: usize = 4 * 1024;
 const STAGE: &str = "local";
 
 #[derive(Debug)]
@@ -63,14 +71,87 @@ pub struct Socket {
     pub user_agent: String,
 }
 
-/// The live sockets by connection id, shared by the shim and the management API.
+/// The live sockets by connection id: the shim registers them, the management API and the
+/// in-process transport deliver to them, under the same rules ([`Registry::deliver`]).
+#[derive(Clone, Default)]
+pub struct Registry {
+    by_id: Arc<Mutex<HashMap<String, Socket>>>,
+}
+
+/// What one post did, by API Gateway's rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Delivered,
+    /// No such connection, or its `$connect` has not returned yet: 410.
+    Gone,
+    /// Over the frame limit: nothing delivered, the socket closed with 1009 (the post itself
+    /// succeeds, as in AWS).
+    TooBig,
+    /// The client is not reading and its queue is full.
+    Full,
+}
+
+impl Registry {
+    pub fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Socket>> {
+        self.by_id
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Queues one frame for a socket.
+    pub fn deliver(&self, connection_id: &str, frame: Utf8Bytes) -> Delivery {
+        let outbox = match self.lock().get(connection_id) {
+            Some(socket) if socket.phase == Phase::Open => socket.outbox.clone(),
+            _ => return Delivery::Gone,
+        };
+        if frame.len() > MAX_FRAME_BYTES {
+            self.close(connection_id, CLOSE_TOO_BIG, "Message too big");
+            return Delivery::TooBig;
+        }
+        match outbox.try_send(Outbound::Frame(frame)) {
+            Ok(()) => Delivery::Delivered,
+            Err(mpsc::error::TrySendError::Closed(_)) => Delivery::Gone,
+            Err(mpsc::error::TrySendError::Full(_)) => Delivery::Full,
+        }
+    }
+
+    /// Queues a close frame; the writer sends it and the socket's loop ends.
+    pub fn close(&self, connection_id: &str, code: u16, reason: &'static str) {
+        if let Some(socket) = self.lock().get(connection_id) {
+            let _ = socket.outbox.try_send(Outbound::Close(code, reason));
+        }
+    }
+}
+
+/// local-dev's default transport: handlers' posts go straight to the sockets.
+impl realtime::broadcast::InProcess for Registry {
+    fn post(&self, connection_id: &str, payload: &Bytes) -> PostOutcome {
+        let Ok(frame) = Utf8Bytes::try_from(payload.clone()) else {
+            return PostOutcome::Failed("frames must be UTF-8 text".into());
+        };
+        match self.deliver(connection_id, frame) {
+            Delivery::Delivered | Delivery::TooBig => PostOutcome::Delivered,
+            Delivery::Gone => PostOutcome::Gone,
+            Delivery::Full => PostOutcome::Failed("the client is not reading".into()),
+        }
+    }
+
+    fn close(&self, connection_id: &str) {
+        Registry::close(self, connection_id, CLOSE_NORMAL, "Closed by the server");
+    }
+}
+
+/// The shim's state, shared by its sockets and the management API.
 #[derive(Clone)]
 pub struct Sockets {
     pub state: AppState,
     pub limits: Limits,
-    pub by_id: Arc<Mutex<HashMap<String, Socket>>>,
+    pub registry: Registry,
     /// The key `@connections` requests must be signed with.
     management_secret: Arc<str>,
+    /// Added to every `@connections` request, to measure the SDK path at API Gateway's
+    /// round-trip times (`LOCAL_MANAGEMENT_DELAY_MS`).
+    pub management_delay: std::time::Duration,
     /// Set on shutdown: new upgrades are refused while the open sockets close.
     draining: Arc<AtomicBool>,
     /// Sockets whose `$disconnect` has not returned yet, and a bell for when one does.
@@ -79,12 +160,19 @@ pub struct Sockets {
 }
 
 impl Sockets {
-    pub fn new(state: AppState, limits: Limits, management_secret: &str) -> Self {
+    pub fn new(
+        state: AppState,
+        limits: Limits,
+        registry: Registry,
+        management_secret: &str,
+        management_delay: std::time::Duration,
+    ) -> Self {
         Sockets {
             state,
             limits,
-            by_id: Arc::default(),
+            registry,
             management_secret: management_secret.into(),
+            management_delay,
             draining: Arc::default(),
             running: Arc::default(),
             finished: Arc::default(),
@@ -122,9 +210,7 @@ impl Sockets {
     }
 
     pub fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Socket>> {
-        self.by_id
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.registry.lock()
     }
 }
 
@@ -244,6 +330,8 @@ async fn accept(
     // Bigger frames are refused from their header, before their payload is read.
     ws.max_message_size(MAX_READ_BYTES)
         .max_frame_size(MAX_READ_BYTES)
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(WRITE_BUFFER_BYTES)
         .on_upgrade(move |socket| run(sockets, owned.1, peer, owned.0, now, socket, inbox, closed))
 }
 
@@ -273,22 +361,29 @@ async fn run(
     let (mut sink, mut stream) = socket.split();
     let writer_closed = closed.clone();
     let writer = tokio::spawn(async move {
-        while let Some(outbound) = inbox.recv().await {
-            match outbound {
-                Outbound::Frame(text) => {
-                    if sink.send(Message::Text(text)).await.is_err() {
-                        break;
+        // Frames queued during a fan-out burst go out together: one flush (one write) for all.
+        let mut batch = Vec::with_capacity(WRITE_BATCH);
+        'pump: while inbox.recv_many(&mut batch, WRITE_BATCH).await > 0 {
+            for outbound in batch.drain(..) {
+                match outbound {
+                    Outbound::Frame(text) => {
+                        if sink.feed(Message::Text(text)).await.is_err() {
+                            break 'pump;
+                        }
+                    }
+                    Outbound::Close(code, reason) => {
+                        let _ = sink
+                            .send(Message::Close(Some(CloseFrame {
+                                code,
+                                reason: reason.into(),
+                            })))
+                            .await;
+                        break 'pump;
                     }
                 }
-                Outbound::Close(code, reason) => {
-                    let _ = sink
-                        .send(Message::Close(Some(CloseFrame {
-                            code,
-                            reason: reason.into(),
-                        })))
-                        .await;
-                    break;
-                }
+            }
+            if sink.flush().await.is_err() {
+                break;
             }
         }
         writer_closed.notify_one();
@@ -363,9 +458,7 @@ async fn run(
 
 /// Queues a close frame; the writer sends it and the socket's loop ends.
 pub fn close_from_server(sockets: &Sockets, connection_id: &str, code: u16, reason: &'static str) {
-    if let Some(socket) = sockets.lock().get(connection_id) {
-        let _ = socket.outbox.try_send(Outbound::Close(code, reason));
-    }
+    sockets.registry.close(connection_id, code, reason);
 }
 
 /// Builds the events API Gateway sends, as JSON in AWS's shape, then parses them into the

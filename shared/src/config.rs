@@ -38,6 +38,8 @@ pub struct Config {
     /// The API Gateway management endpoint (`https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`).
     /// Needed where no WebSocket event names it: the REST messages function and local runs.
     pub websocket_api_endpoint: Option<String>,
+    /// Management API posts in flight at once during one fan-out (`FAN_OUT_CONCURRENCY`).
+    pub fan_out_concurrency: usize,
 }
 
 /// At most `limit` events per `window` (messages per user per room, failed logins per
@@ -192,6 +194,12 @@ impl Config {
         let address_logins: u32 = parse(env, "LOGIN_MAX_ATTEMPTS_PER_ADDRESS", 100, 0..=1_000_000)?;
         let registrations: u32 = parse(env, "REGISTER_MAX_PER_ADDRESS", 20, 0..=1_000_000)?;
         let register_window: u64 = parse(env, "REGISTER_WINDOW_SECONDS", 3600, 1..=86_400)?;
+        let fan_out_concurrency: usize = parse(
+            env,
+            "FAN_OUT_CONCURRENCY",
+            crate::realtime::broadcast::DEFAULT_FAN_OUT_CONCURRENCY,
+            1..=1024,
+        )?;
 
         let cors_allowed_origins = match env.get("CORS_ALLOWED_ORIGINS") {
             None => Vec::new(),
@@ -246,6 +254,7 @@ impl Config {
                 },
             },
             websocket_api_endpoint,
+            fan_out_concurrency,
         })
     }
 
@@ -258,6 +267,78 @@ impl Config {
             }
             _ => url.to_string(),
         }
+    }
+}
+
+/// How local-dev's handlers reach its sockets (`LOCAL_BROADCAST`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalTransport {
+    /// Frames handed to the sockets directly, by the management API's rules (the default).
+    InProcess,
+    /// Every frame a SigV4-signed `PostToConnection` to local-dev's own `@connections`, as in
+    /// AWS: slower, and the path the Lambda functions take.
+    Sdk,
+}
+
+/// local-dev's own settings; the functions never read them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalSettings {
+    pub host: String,
+    pub port: u16,
+    /// API Gateway's idle and lifetime limits, shortened for tests.
+    pub idle_timeout: Duration,
+    pub max_lifetime: Duration,
+    /// The SPA build to serve (`FRONTEND_DIST`); `None`: `frontend/dist` of the repository.
+    pub frontend_dist: Option<std::path::PathBuf>,
+    /// The SigV4 key for `@connections` (`LOCAL_MANAGEMENT_SECRET`); `None`: random per start.
+    pub management_secret: Option<String>,
+    pub transport: LocalTransport,
+    /// Added to every `@connections` request (`LOCAL_MANAGEMENT_DELAY_MS`).
+    pub management_delay: Duration,
+}
+
+impl LocalSettings {
+    pub fn from_env() -> Result<LocalSettings, ConfigError> {
+        LocalSettings::from_source(&ProcessEnv)
+    }
+
+    pub fn from_source(env: &impl Env) -> Result<LocalSettings, ConfigError> {
+        const DAY: u64 = 86_400;
+        let transport = match env.get("LOCAL_BROADCAST").as_deref().map(str::trim) {
+            None | Some("in-process") => LocalTransport::InProcess,
+            Some("sdk") => LocalTransport::Sdk,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "LOCAL_BROADCAST",
+                    format!("'{other}' is neither in-process nor sdk"),
+                ));
+            }
+        };
+        Ok(LocalSettings {
+            host: env.get("HOST").unwrap_or_else(|| "127.0.0.1".into()),
+            port: parse(env, "PORT", 8787, 0..=u16::MAX)?,
+            idle_timeout: Duration::from_secs(parse(
+                env,
+                "LOCAL_WS_IDLE_TIMEOUT_SECONDS",
+                600,
+                1..=DAY,
+            )?),
+            max_lifetime: Duration::from_secs(parse(
+                env,
+                "LOCAL_WS_MAX_LIFETIME_SECONDS",
+                7200,
+                1..=DAY,
+            )?),
+            frontend_dist: env.get("FRONTEND_DIST").map(Into::into),
+            management_secret: env.get("LOCAL_MANAGEMENT_SECRET"),
+            transport,
+            management_delay: Duration::from_millis(parse(
+                env,
+                "LOCAL_MANAGEMENT_DELAY_MS",
+                0,
+                0..=10_000,
+            )?),
+        })
     }
 }
 

@@ -38,6 +38,7 @@ impl AppState {
 
     pub fn new(config: Config, broadcaster: Broadcaster) -> Result<AppState, StartupError> {
         let db = Db::connect_lazy(&config)?;
+        let broadcaster = broadcaster.with_fan_out_concurrency(config.fan_out_concurrency);
         Ok(AppState {
             jwt: JwtKeys::new(&config.jwt_secret, config.jwt_ttl),
             passwords: PasswordHasher::new(config.bcrypt_cost),

@@ -29,6 +29,8 @@ pub async fn start(database_url: &str) -> (SocketAddr, shared::AppState) {
         frontend_dist: std::env::temp_dir().join("none"),
         limits: Default::default(),
         management_secret: local_dev::Options::random_management_secret(),
+        transport: shared::config::LocalTransport::InProcess,
+        management_delay: Default::default(),
     };
     let app = local_dev::start("127.0.0.1:0", options).await.unwrap();
     let (addr, state) = (app.addr, app.state.clone());

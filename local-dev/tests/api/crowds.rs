@@ -8,12 +8,26 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, Session, WsClient, spawn_app};
+use crate::helpers::{Backend, Session, TestApp, WsClient, spawn_app, spawn_app_with};
 
 crate::both_backends!(
     twenty_clients_sending_fifty_each_at_once_store_and_deliver_exactly_a_thousand,
     retries_racing_over_rest_and_two_sockets_store_one_message_per_client_id,
+    the_same_crowd_over_the_sdk_path,
+    the_same_retries_over_the_sdk_path,
 );
+
+/// The SDK path (`LOCAL_BROADCAST=sdk`): every delivery a signed `PostToConnection` to
+/// local-dev's `@connections`, as the Lambda functions post.
+const SDK: &[(&str, &str)] = &[("LOCAL_BROADCAST", "sdk")];
+
+async fn the_same_crowd_over_the_sdk_path(backend: Backend) {
+    crowd_of_twenty(spawn_app_with(backend, SDK).await).await;
+}
+
+async fn the_same_retries_over_the_sdk_path(backend: Backend) {
+    racing_retries(spawn_app_with(backend, SDK).await).await;
+}
 
 const CLIENTS: usize = 20;
 const EACH: usize = 50;
@@ -69,7 +83,10 @@ fn assert_in_sender_order(arrived: &[Value]) {
 async fn twenty_clients_sending_fifty_each_at_once_store_and_deliver_exactly_a_thousand(
     backend: Backend,
 ) {
-    let app = spawn_app(backend).await;
+    crowd_of_twenty(spawn_app(backend).await).await;
+}
+
+async fn crowd_of_twenty(app: TestApp) {
     let users: Vec<Session> = futures_util::future::join_all((0..=CLIENTS).map(|i| {
         let app = &app;
         async move { app.signed_in(&format!("user{i}")).await }
@@ -210,8 +227,11 @@ async fn collect_some(ws: &mut WsClient, want: usize) -> (Vec<Value>, usize) {
 async fn retries_racing_over_rest_and_two_sockets_store_one_message_per_client_id(
     backend: Backend,
 ) {
+    racing_retries(spawn_app(backend).await).await;
+}
+
+async fn racing_retries(app: TestApp) {
     const RACES: usize = 20;
-    let app = spawn_app(backend).await;
     let alice = app.signed_in("alice").await;
     let room = app.room(&alice, "retries").await;
     let mut a = WsClient::connect(&app.user_ws_url(&alice.token))

@@ -10,7 +10,7 @@ use std::sync::Once;
 
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
-use shared::config::{Config, Profile};
+use shared::config::{Config, LocalSettings, Profile};
 
 pub const JWT_SECRET: &str = "integration-tests-secret-0123456789abcdef";
 
@@ -204,28 +204,23 @@ pub async fn spawn_app_on(db: TestDatabase, settings: &[(&str, &str)]) -> TestAp
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
-    let mut limits = local_dev::Limits::default();
     for (k, v) in settings {
-        match *k {
-            "LOCAL_WS_IDLE_TIMEOUT_SECONDS" => {
-                limits.idle_timeout = std::time::Duration::from_secs(v.parse().unwrap())
-            }
-            "LOCAL_WS_MAX_LIFETIME_SECONDS" => {
-                limits.max_lifetime = std::time::Duration::from_secs(v.parse().unwrap())
-            }
-            _ => {
-                env.insert(k.to_string(), v.to_string());
-            }
-        }
+        env.insert(k.to_string(), v.to_string());
     }
     let config = Config::from_source(&env, Profile::LocalDev)
         .await
         .expect("test configuration");
+    let local = LocalSettings::from_source(&env).expect("local-dev settings");
     let options = local_dev::Options {
         config,
         frontend_dist: std::env::temp_dir().join("no-spa-build-here"),
-        limits,
+        limits: local_dev::Limits {
+            idle_timeout: local.idle_timeout,
+            max_lifetime: local.max_lifetime,
+        },
         management_secret: MANAGEMENT_SECRET.to_string(),
+        transport: local.transport,
+        management_delay: local.management_delay,
     };
     let app = local_dev::start("127.0.0.1:0", options)
         .await

@@ -14,10 +14,14 @@ crate::both_backends!(
     get_describes_and_delete_closes_a_connection,
     oversized_and_unsigned_posts_are_refused_as_api_gateway_does,
     forged_and_wrongly_keyed_signatures_are_refused_on_every_route,
+    the_in_process_transport_keeps_api_gateways_rules,
+    an_injected_delay_slows_every_management_call,
 );
 
 fn sdk(app: &TestApp) -> aws_sdk_apigatewaymanagement::Client {
-    shared::realtime::Broadcaster::local(crate::helpers::MANAGEMENT_SECRET).client(&app.base)
+    shared::realtime::Broadcaster::local(crate::helpers::MANAGEMENT_SECRET)
+        .client(&app.base)
+        .expect("the SDK transport")
 }
 
 /// The id of the only socket open in local-dev.
@@ -215,7 +219,9 @@ async fn forged_and_wrongly_keyed_signatures_are_refused_on_every_route(backend:
         assert_eq!(response.headers()["x-amzn-errortype"], "ForbiddenException");
     }
     // The real SDK client, with another key: its signatures do not verify either.
-    let stranger = shared::realtime::Broadcaster::local("someone-elses-key").client(&app.base);
+    let stranger = shared::realtime::Broadcaster::local("someone-elses-key")
+        .client(&app.base)
+        .expect("the SDK transport");
     let post = stranger
         .post_to_connection()
         .connection_id(&id)
@@ -243,5 +249,82 @@ async fn forged_and_wrongly_keyed_signatures_are_refused_on_every_route(backend:
     );
     // Nothing reached the socket, which is still open.
     ws.send(json!({"action": "ping"})).await;
+    assert_eq!(ws.next().await, json!({"type": "pong"}));
+}
+
+/// What the handlers use by default: the same 410s, 1009 and close as `@connections`, without
+/// the HTTP round trip.
+async fn the_in_process_transport_keeps_api_gateways_rules(backend: Backend) {
+    use shared::realtime::broadcast::PostOutcome;
+    let app = spawn_app(backend).await;
+    let broadcaster = &app.state.broadcaster;
+    assert!(broadcaster.is_in_process());
+    let (_, _, mut ws) = app.alice_with_a_socket().await;
+    let id = only_connection_id(&app);
+
+    let posted = broadcaster
+        .post(&app.base, &id, br#"{"type":"pong"}"#.to_vec())
+        .await;
+    assert_eq!(posted, PostOutcome::Delivered);
+    assert_eq!(ws.next().await, json!({"type": "pong"}));
+
+    let unknown = broadcaster
+        .post(&app.base, "NoSuchConnId00=", b"{}".to_vec())
+        .await;
+    assert_eq!(unknown, PostOutcome::Gone);
+    let (outbox, _inbox) = tokio::sync::mpsc::channel(1);
+    app.sockets.lock().insert(
+        "ConnectingId000=".into(),
+        local_dev::shim::Socket {
+            phase: local_dev::shim::Phase::Connecting,
+            outbox,
+            closed: Default::default(),
+            connected_at: shared::domain::Timestamp::now(),
+            last_active: Default::default(),
+            source_ip: "127.0.0.1".into(),
+            user_agent: "test".into(),
+        },
+    );
+    let connecting = broadcaster
+        .post(&app.base, "ConnectingId000=", b"{}".to_vec())
+        .await;
+    assert_eq!(connecting, PostOutcome::Gone, "410 while $connect runs");
+
+    // Over 32 KB: not delivered, the socket closes with 1009, and it is gone afterwards.
+    let frame = format!(r#"{{"type":"pong","pad":"{}"}}"#, "x".repeat(40 * 1024));
+    assert_eq!(
+        broadcaster.post(&app.base, &id, frame.into_bytes()).await,
+        PostOutcome::Delivered
+    );
+    match ws.next_event(Duration::from_secs(5)).await {
+        WsEvent::Closed(code) => assert_eq!(code, Some(1009)),
+        other => panic!("expected a 1009 close, got {other:?}"),
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        broadcaster.post(&app.base, &id, b"{}".to_vec()).await,
+        PostOutcome::Gone
+    );
+}
+
+/// `LOCAL_MANAGEMENT_DELAY_MS` stands for API Gateway's round trip in benchmarks.
+async fn an_injected_delay_slows_every_management_call(backend: Backend) {
+    let app =
+        crate::helpers::spawn_app_with(backend, &[("LOCAL_MANAGEMENT_DELAY_MS", "150")]).await;
+    let (_, _, mut ws) = app.alice_with_a_socket().await;
+    let id = only_connection_id(&app);
+    let started = std::time::Instant::now();
+    sdk(&app)
+        .post_to_connection()
+        .connection_id(&id)
+        .data(Blob::new(br#"{"type":"pong"}"#.to_vec()))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(150),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(ws.next().await, json!({"type": "pong"}));
 }

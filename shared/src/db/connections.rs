@@ -99,6 +99,27 @@ pub async fn find<'c>(
     Ok(row.map(Connection::from))
 }
 
+#[derive(sqlx::FromRow)]
+struct RowWithName {
+    #[sqlx(flatten)]
+    connection: Row,
+    username: String,
+}
+
+/// A connection with its user's name: all a frame needs before its action, in one read.
+pub async fn find_with_user<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    connection_id: &str,
+) -> Result<Option<(Connection, String)>> {
+    let row: Option<RowWithName> = sqlx::query_as(
+        "SELECT c.connection_id, c.endpoint, c.user_id, c.room_id, c.viewing_room_id, c.connected_at, c.last_seen_at, c.expires_at, u.username FROM connections c JOIN users u ON u.id = c.user_id WHERE c.connection_id = ?",
+    )
+    .bind(connection_id)
+    .fetch_optional(ex)
+    .await?;
+    Ok(row.map(|r| (Connection::from(r.connection), r.username)))
+}
+
 /// Deletes one row; true when it existed.
 pub async fn delete<'c>(
     ex: impl Executor<'c, Database = Any>,

@@ -1,11 +1,15 @@
-//! Posting frames to WebSocket connections through the API Gateway management API
-//! (`PostToConnection`), with the real AWS SDK client in Lambda and against local-dev alike.
+//! Posting frames to WebSocket connections.
 //!
-//! Fan-out runs with bounded concurrency and is awaited before a handler answers: Lambda
-//! freezes the process as soon as it answers, so nothing may be left running in the background.
-//! A `410 Gone` is reported back to the caller (`realtime::push` decides what to forget: a
-//! connection still inside its `$connect` answers 410 too). Any other failure is logged and
-//! does not fail the rest of the fan-out.
+//! Two transports. In Lambda (and in local-dev when asked) a post is an API Gateway management
+//! API `PostToConnection` with the real AWS SDK client. local-dev by default hands frames
+//! straight to its sockets ([`InProcess`]), under the same rules its `@connections` API
+//! enforces: an HTTP round trip to itself per delivery would cost more than everything else.
+//!
+//! Fan-out is awaited before a handler answers: Lambda freezes the process as soon as it
+//! answers, so nothing may be left running in the background. A frame is serialized once per
+//! fan-out. A `410 Gone` is reported back to the caller (`realtime::push` decides what to
+//! forget: a connection still inside its `$connect` answers 410 too). Any other failure is
+//! logged and does not fail the rest of the fan-out.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -13,21 +17,38 @@ use std::time::Duration;
 
 use aws_sdk_apigatewaymanagement::primitives::Blob;
 use aws_sdk_apigatewaymanagement::{Client, Config};
+use axum::body::Bytes;
 use futures_util::StreamExt as _;
 
 use super::frames::ServerFrame;
 use crate::db::connections::Connection;
 
-/// How many posts are in flight at once during a fan-out.
-pub const FAN_OUT_CONCURRENCY: usize = 32;
+/// How many management API posts are in flight at once during a fan-out, unless
+/// `FAN_OUT_CONCURRENCY` says otherwise (docs/performance.md has the measurements behind it).
+pub const DEFAULT_FAN_OUT_CONCURRENCY: usize = 128;
 
-/// Builds (once) and caches one SDK client per management endpoint.
-#[derive(Clone)]
-pub struct Broadcaster {
-    inner: Arc<Inner>,
+/// The sockets of this very process, for local-dev's in-process transport. Implementations
+/// apply API Gateway's rules: `Gone` while a connection's `$connect` runs and once it closed,
+/// and a frame over the frame limit closes the socket with 1009 instead of arriving.
+pub trait InProcess: Send + Sync + 'static {
+    fn post(&self, connection_id: &str, payload: &Bytes) -> PostOutcome;
+    fn close(&self, connection_id: &str);
 }
 
-struct Inner {
+#[derive(Clone)]
+pub struct Broadcaster {
+    transport: Transport,
+    fan_out_concurrency: usize,
+}
+
+#[derive(Clone)]
+enum Transport {
+    Sdk(Arc<Sdk>),
+    InProcess(Arc<dyn InProcess>),
+}
+
+/// Builds (once) and caches one SDK client per management endpoint.
+struct Sdk {
     base: Config,
     clients: Mutex<HashMap<String, Client>>,
 }
@@ -65,11 +86,11 @@ impl Broadcaster {
         let base = aws_sdk_apigatewaymanagement::config::Builder::from(&sdk)
             .timeout_config(timeouts())
             .build();
-        Broadcaster::with_config(base)
+        Broadcaster::sdk(base)
     }
 
-    /// Local runs: posts SigV4-signed with `secret`, local-dev's own key, which its management
-    /// API verifies. Nothing reaches AWS.
+    /// Local runs over the SDK path: posts SigV4-signed with `secret`, local-dev's own key,
+    /// which its management API verifies. Nothing reaches AWS.
     pub fn local(secret: &str) -> Broadcaster {
         let credentials = aws_credential_types::Credentials::new(
             LOCAL_ACCESS_KEY_ID,
@@ -86,34 +107,125 @@ impl Broadcaster {
             .credentials_provider(credentials)
             .timeout_config(timeouts())
             .build();
-        Broadcaster::with_config(base)
+        Broadcaster::sdk(base)
     }
 
-    fn with_config(base: Config) -> Broadcaster {
+    /// local-dev's default: frames go straight to this process' sockets.
+    pub fn in_process(sockets: Arc<dyn InProcess>) -> Broadcaster {
         Broadcaster {
-            inner: Arc::new(Inner {
-                base,
-                clients: Mutex::default(),
-            }),
+            transport: Transport::InProcess(sockets),
+            fan_out_concurrency: DEFAULT_FAN_OUT_CONCURRENCY,
         }
     }
 
-    /// The client for one endpoint, built on first use and then reused for the process' life.
-    pub fn client(&self, endpoint: &str) -> Client {
+    fn sdk(base: Config) -> Broadcaster {
+        Broadcaster {
+            transport: Transport::Sdk(Arc::new(Sdk {
+                base,
+                clients: Mutex::default(),
+            })),
+            fan_out_concurrency: DEFAULT_FAN_OUT_CONCURRENCY,
+        }
+    }
+
+    /// Management API posts in flight at once (at least 1; the in-process transport needs none).
+    pub fn with_fan_out_concurrency(mut self, posts: usize) -> Broadcaster {
+        self.fan_out_concurrency = posts.max(1);
+        self
+    }
+
+    pub fn is_in_process(&self) -> bool {
+        matches!(self.transport, Transport::InProcess(_))
+    }
+
+    /// The SDK client for one endpoint, built on first use and then reused for the process'
+    /// life (with its pool of HTTP connections). `None` on the in-process transport.
+    pub fn client(&self, endpoint: &str) -> Option<Client> {
+        let Transport::Sdk(sdk) = &self.transport else {
+            return None;
+        };
+        Some(sdk.client(endpoint))
+    }
+
+    pub async fn post(
+        &self,
+        endpoint: &str,
+        connection_id: &str,
+        payload: impl Into<Bytes>,
+    ) -> PostOutcome {
+        match &self.transport {
+            Transport::Sdk(sdk) => sdk.post(endpoint, connection_id, payload.into()).await,
+            Transport::InProcess(sockets) => sockets.post(connection_id, &payload.into()),
+        }
+    }
+
+    /// Closes a connection from the server side. Gone connections count as closed.
+    pub async fn close(&self, endpoint: &str, connection_id: &str) {
+        match &self.transport {
+            Transport::Sdk(sdk) => sdk.close(endpoint, connection_id).await,
+            Transport::InProcess(sockets) => sockets.close(connection_id),
+        }
+    }
+
+    /// Posts `frame` to every connection (serialized once) and reports which connections
+    /// answered 410 Gone. Over the SDK, `fan_out_concurrency` posts are in flight at once.
+    pub async fn send(&self, connections: &[Connection], frame: &ServerFrame) -> FanOutReport {
+        if connections.is_empty() {
+            return FanOutReport::default();
+        }
+        let payload = Bytes::from(frame.to_json());
+        let outcomes: Vec<(Connection, PostOutcome)> = match &self.transport {
+            Transport::InProcess(sockets) => connections
+                .iter()
+                .map(|c| (c.clone(), sockets.post(&c.connection_id, &payload)))
+                .collect(),
+            Transport::Sdk(sdk) => {
+                // Each post owns its inputs: borrowed futures in a buffered stream trip rustc's
+                // higher-ranked `Send` check inside axum handlers.
+                let posts = connections.iter().cloned().map(|c| {
+                    let (sdk, payload) = (sdk.clone(), payload.clone());
+                    async move {
+                        let outcome = sdk.post(&c.endpoint, &c.connection_id, payload).await;
+                        (c, outcome)
+                    }
+                });
+                futures_util::stream::iter(posts)
+                    .buffer_unordered(self.fan_out_concurrency)
+                    .collect()
+                    .await
+            }
+        };
+
+        let mut report = FanOutReport::default();
+        for (connection, outcome) in outcomes {
+            match outcome {
+                PostOutcome::Delivered => report.delivered += 1,
+                PostOutcome::Gone => report.gone.push(connection),
+                PostOutcome::Failed(error) => {
+                    report.failed += 1;
+                    tracing::warn!(connection_id = %connection.connection_id, %error, "post to connection failed");
+                }
+            }
+        }
+        report
+    }
+}
+
+impl Sdk {
+    fn client(&self, endpoint: &str) -> Client {
         let mut clients = self
-            .inner
             .clients
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         clients
             .entry(endpoint.to_string())
             .or_insert_with(|| {
-                Client::from_conf(self.inner.base.to_builder().endpoint_url(endpoint).build())
+                Client::from_conf(self.base.to_builder().endpoint_url(endpoint).build())
             })
             .clone()
     }
 
-    pub async fn post(&self, endpoint: &str, connection_id: &str, payload: Vec<u8>) -> PostOutcome {
+    async fn post(&self, endpoint: &str, connection_id: &str, payload: Bytes) -> PostOutcome {
         let result = self
             .client(endpoint)
             .post_to_connection()
@@ -132,8 +244,7 @@ impl Broadcaster {
         }
     }
 
-    /// Closes a connection from the server side. Gone connections count as closed.
-    pub async fn close(&self, endpoint: &str, connection_id: &str) {
+    async fn close(&self, endpoint: &str, connection_id: &str) {
         let result = self
             .client(endpoint)
             .delete_connection()
@@ -145,40 +256,5 @@ impl Broadcaster {
         {
             tracing::warn!(connection_id, error = %aws_sdk_apigatewaymanagement::error::DisplayErrorContext(e), "could not close connection");
         }
-    }
-
-    /// Posts `frame` to every connection, `FAN_OUT_CONCURRENCY` at a time (serialized once),
-    /// and reports which connections answered 410 Gone.
-    pub async fn send(&self, connections: &[Connection], frame: &ServerFrame) -> FanOutReport {
-        if connections.is_empty() {
-            return FanOutReport::default();
-        }
-        let payload = frame.to_json();
-        // Each post owns its inputs: borrowed futures in a buffered stream trip rustc's
-        // higher-ranked `Send` check inside axum handlers.
-        let posts = connections.iter().cloned().map(|c| {
-            let (this, payload) = (self.clone(), payload.clone());
-            async move {
-                let outcome = this.post(&c.endpoint, &c.connection_id, payload).await;
-                (c, outcome)
-            }
-        });
-        let outcomes: Vec<(Connection, PostOutcome)> = futures_util::stream::iter(posts)
-            .buffer_unordered(FAN_OUT_CONCURRENCY)
-            .collect()
-            .await;
-
-        let mut report = FanOutReport::default();
-        for (connection, outcome) in outcomes {
-            match outcome {
-                PostOutcome::Delivered => report.delivered += 1,
-                PostOutcome::Gone => report.gone.push(connection),
-                PostOutcome::Failed(error) => {
-                    report.failed += 1;
-                    tracing::warn!(connection_id = %connection.connection_id, %error, "post to connection failed");
-                }
-            }
-        }
-        report
     }
 }

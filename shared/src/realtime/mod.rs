@@ -165,43 +165,47 @@ pub async fn on_message(
     };
     tracing::Span::current().record("connection_id", connection_id);
     let parsed = ClientFrame::parse(event.body.as_deref().unwrap_or_default());
-    let connection = match db::connections::find(&state.db.pool, connection_id).await {
-        Ok(Some(connection)) => connection,
-        Ok(None) => {
-            // Expired, swept or its user left the room: make the client reconnect.
-            if let Some(endpoint) = endpoint_of(state, event) {
-                let frame = ServerFrame::error(
-                    &Error::Unauthorized("this connection is no longer registered; reconnect"),
-                    None,
-                );
-                state
-                    .broadcaster
-                    .post(&endpoint, connection_id, frame.to_json())
-                    .await;
-                state.broadcaster.close(&endpoint, connection_id).await;
+    // The one read before the action: the row and its user's name.
+    let (connection, username) =
+        match db::connections::find_with_user(&state.db.pool, connection_id).await {
+            Ok(Some(found)) => found,
+            Ok(None) => {
+                // Expired, swept or its user left the room: make the client reconnect.
+                if let Some(endpoint) = endpoint_of(state, event) {
+                    let frame = ServerFrame::error(
+                        &Error::Unauthorized("this connection is no longer registered; reconnect"),
+                        None,
+                    );
+                    state
+                        .broadcaster
+                        .post(&endpoint, connection_id, frame.to_json())
+                        .await;
+                    state.broadcaster.close(&endpoint, connection_id).await;
+                }
+                return response(200, None);
             }
-            return response(200, None);
-        }
-        Err(e) => {
-            // The database is out of reach: the client still hears about its frame (a ping is
-            // answered, anything else gets `unavailable` with its client_id) and may retry.
-            e.log();
-            if let Some(endpoint) = endpoint_of(state, event) {
-                let frame = match &parsed {
-                    Ok(frame) if frame.action == Action::Ping => ServerFrame::Pong,
-                    Ok(frame) => ServerFrame::error_in(&e, frame.action.client_id(), frame.room_id),
-                    Err(rejected) => {
-                        ServerFrame::error(&rejected.error, rejected.client_id.clone())
-                    }
-                };
-                state
-                    .broadcaster
-                    .post(&endpoint, connection_id, frame.to_json())
-                    .await;
+            Err(e) => {
+                // The database is out of reach: the client still hears about its frame (a ping is
+                // answered, anything else gets `unavailable` with its client_id) and may retry.
+                e.log();
+                if let Some(endpoint) = endpoint_of(state, event) {
+                    let frame = match &parsed {
+                        Ok(frame) if frame.action == Action::Ping => ServerFrame::Pong,
+                        Ok(frame) => {
+                            ServerFrame::error_in(&e, frame.action.client_id(), frame.room_id)
+                        }
+                        Err(rejected) => {
+                            ServerFrame::error(&rejected.error, rejected.client_id.clone())
+                        }
+                    };
+                    state
+                        .broadcaster
+                        .post(&endpoint, connection_id, frame.to_json())
+                        .await;
+                }
+                return response(200, None);
             }
-            return response(200, None);
-        }
-    };
+        };
     let reply = |frame: ServerFrame| {
         let connection = &connection;
         async move {
@@ -239,7 +243,12 @@ pub async fn on_message(
                 reply(answer).await;
                 return response(200, None);
             }
-            for answer in handle_frame(state, &connection, frame).await {
+            let user = AuthUser {
+                id: connection.user_id,
+                username,
+                expires_at: connection.expires_at.millis() / 1000,
+            };
+            for answer in handle_frame(state, &connection, &user, frame).await {
                 reply(answer).await;
             }
         }
@@ -252,9 +261,9 @@ pub async fn on_message(
 async fn handle_frame(
     state: &AppState,
     connection: &Connection,
+    user: &AuthUser,
     frame: ClientFrame,
 ) -> Vec<ServerFrame> {
-    // Pings arrive every few minutes from every socket: answer them without a user look-up.
     if frame.action == Action::Ping {
         return vec![ServerFrame::Pong];
     }
@@ -264,16 +273,7 @@ async fn handle_frame(
         Ok(room) => room,
         Err(e) => return fail(e),
     };
-    let user = match db::users::find(&state.db.pool, connection.user_id).await {
-        Ok(Some(u)) => AuthUser {
-            id: u.id,
-            username: u.username,
-            expires_at: connection.expires_at.millis() / 1000,
-        },
-        Ok(None) => return fail(Error::Unauthorized("unknown user")),
-        Err(e) => return fail(e),
-    };
-    match act(state, connection, &user, room, frame.action.clone()).await {
+    match act(state, connection, user, room, frame.action.clone()).await {
         Ok(frames) => frames,
         Err(e) => fail(e),
     }
