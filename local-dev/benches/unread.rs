@@ -267,31 +267,8 @@ fn p95(times: &mut [Duration]) -> f64 {
 
 async fn explain(state: &shared::AppState, what: &str, sql: &str) {
     println!("\nEXPLAIN, {what}:");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
-        .fetch_all(&state.db.pool)
-        .await
-        .unwrap();
-    use sqlx::Row as _;
-    for row in rows {
-        let cell = |name: &str| -> String {
-            row.try_get::<Option<String>, _>(name)
-                .ok()
-                .flatten()
-                .or_else(|| {
-                    row.try_get::<Option<i64>, _>(name)
-                        .ok()
-                        .flatten()
-                        .map(|n| n.to_string())
-                })
-                .unwrap_or_else(|| "NULL".into())
-        };
-        println!(
-            "  table={} type={} key={} rows={} extra={}",
-            cell("table"),
-            cell("type"),
-            cell("key"),
-            cell("rows"),
-            cell("Extra")
-        );
+    let query = sql.strip_prefix("EXPLAIN ").unwrap_or(sql);
+    for line in common::explain(&state.db, query).await {
+        println!("  {line}");
     }
 }

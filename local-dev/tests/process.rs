@@ -25,7 +25,9 @@ struct Server {
 }
 
 impl Server {
-    async fn start(name: &str, log: &str) -> Server {
+    /// `broadcast`: `LOCAL_BROADCAST` (the SDK path signs with the management key, so the
+    /// secrets test wants it).
+    async fn start(name: &str, log: &str, broadcast: &str) -> Server {
         let dir = std::env::temp_dir().join(format!("chat-process-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -46,6 +48,7 @@ impl Server {
             .env("BCRYPT_COST", "4")
             .env("FRONTEND_DIST", dir.join("no-spa"))
             .env("RUST_LOG", log)
+            .env("LOCAL_BROADCAST", broadcast)
             .current_dir(&dir)
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
@@ -138,7 +141,7 @@ async fn ticket(http: &reqwest::Client, base: &str, token: &str) -> String {
 
 #[tokio::test]
 async fn sigterm_closes_every_socket_with_1001_runs_each_disconnect_and_exits() {
-    let mut server = Server::start("sigterm", "info").await;
+    let mut server = Server::start("sigterm", "info", "in-process").await;
     let http = reqwest::Client::new();
     let token = session(&http, &server.base, "alice").await;
     let mut sockets = Vec::new();
@@ -189,7 +192,7 @@ async fn sigterm_closes_every_socket_with_1001_runs_each_disconnect_and_exits() 
 
 #[tokio::test]
 async fn at_trace_level_no_password_token_ticket_or_key_reaches_the_log() {
-    let mut server = Server::start("secrets", "trace").await;
+    let mut server = Server::start("secrets", "trace", "sdk").await;
     let http = reqwest::Client::new();
     let token = session(&http, &server.base, "alice").await;
     let wrong = http

@@ -180,8 +180,7 @@ pub async fn post(
     let mentioned = mentions_in(state, room, content.as_str()).await?;
 
     let mut tx = pool.begin().await?;
-    let now = lock_and_limit(&mut tx, state, user.id, room).await?;
-    let seq = db::rooms::take_seqs(&mut tx, room, 1).await?;
+    let (now, seq) = lock_taking_seq(&mut tx, state, user.id, room).await?;
     let row = NewMessageRow {
         room,
         sender: user.id,
@@ -206,12 +205,14 @@ pub async fn post(
         }
         Err(e) => return Err(e.into()),
     };
-    db::messages::set_mentions(&mut tx, id, &mentioned).await?;
+    if !mentioned.is_empty() {
+        db::messages::set_mentions(&mut tx, id, &mentioned).await?;
+    }
     db::rooms::set_last_message_at(&mut *tx, room, now).await?;
     // What you wrote yourself is read: posting moves your own marker to it.
     db::room_members::mark_read(&mut *tx, room, user.id, id).await?;
     // Read under the lock: exactly this change's state and seq, whatever follows it.
-    let message = one(&mut tx, id).await?;
+    let message = db::messages::load_new(&mut tx, id, !mentioned.is_empty()).await?;
     tx.commit().await?;
 
     push::message(state, &message).await;
@@ -378,6 +379,24 @@ async fn lock_and_limit(
     check_rate_limit(tx, state, user, room, now).await?;
     record_action(tx, state, user, room, now).await?;
     Ok(now)
+}
+
+/// [`lock_and_limit`] for a new message: the lock and the message's seq come from one
+/// statement (a post is the hottest write; every round trip under the lock is paid by each
+/// writer queued behind it).
+async fn lock_taking_seq(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    state: &AppState,
+    user: UserId,
+    room: RoomId,
+) -> Result<(Timestamp, i64)> {
+    let seq = db::rooms::lock_taking_seqs(tx, state.db.backend, room, 1)
+        .await?
+        .ok_or(Error::NotFound("no such room"))?;
+    let now = Timestamp::now();
+    check_rate_limit(tx, state, user, room, now).await?;
+    record_action(tx, state, user, room, now).await?;
+    Ok((now, seq))
 }
 
 async fn check_rate_limit(

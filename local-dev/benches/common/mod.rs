@@ -45,10 +45,17 @@ pub fn median(times: &mut [Duration]) -> f64 {
 }
 
 /// A fresh database: a temp SQLite file, or a new MySQL database when `TEST_MYSQL_URL` is set.
+/// Each call makes another one.
 pub async fn database() -> (
     String,
     std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>,
 ) {
+    static MADE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let unique = format!(
+        "{}_{}",
+        std::process::id(),
+        MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
     match std::env::var("TEST_MYSQL_URL") {
         Ok(url) if !url.is_empty() => {
             let host_start = url.find("://").map_or(0, |i| i + 3);
@@ -56,24 +63,22 @@ pub async fn database() -> (
                 Some(slash) => url[..host_start + slash].to_string(),
                 None => url.clone(),
             };
-            let name = format!("chat_bench_{}", std::process::id());
+            let name = format!("chat_bench_{unique}");
             let admin = shared::db::Db::connect_lazy_url(&server, 1).unwrap();
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .execute(&admin.pool)
                 .await
                 .unwrap();
+            let name_again = name.clone();
             let drop = async move {
                 let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name}")))
                     .execute(&admin.pool)
                     .await;
             };
-            (
-                format!("{server}/chat_bench_{}", std::process::id()),
-                Box::pin(drop),
-            )
+            (format!("{server}/{name_again}"), Box::pin(drop))
         }
         _ => {
-            let dir = std::env::temp_dir().join(format!("chat-bench-{}", std::process::id()));
+            let dir = std::env::temp_dir().join(format!("chat-bench-{unique}"));
             std::fs::create_dir_all(&dir).unwrap();
             let url = format!("sqlite://{}", dir.join("chat.db").display());
             (
@@ -84,4 +89,48 @@ pub async fn database() -> (
             )
         }
     }
+}
+
+/// The plan of `query` (a SELECT, values inlined), one line per row: MySQL's `EXPLAIN`
+/// (table, access type, key, estimated rows, extra) or SQLite's `EXPLAIN QUERY PLAN`.
+pub async fn explain(db: &shared::db::Db, query: &str) -> Vec<String> {
+    use sqlx::Row as _;
+    let sqlite = db.backend == shared::db::Backend::Sqlite;
+    let sql = if sqlite {
+        format!("EXPLAIN QUERY PLAN {query}")
+    } else {
+        format!("EXPLAIN {query}")
+    };
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|row| {
+            let cell = |name: &str| -> String {
+                row.try_get::<Option<String>, _>(name)
+                    .ok()
+                    .flatten()
+                    .or_else(|| {
+                        row.try_get::<Option<i64>, _>(name)
+                            .ok()
+                            .flatten()
+                            .map(|n| n.to_string())
+                    })
+                    .unwrap_or_else(|| "NULL".into())
+            };
+            if sqlite {
+                cell("detail")
+            } else {
+                format!(
+                    "table={} type={} key={} rows={} extra={}",
+                    cell("table"),
+                    cell("type"),
+                    cell("key"),
+                    cell("rows"),
+                    cell("Extra")
+                )
+            }
+        })
+        .collect()
 }

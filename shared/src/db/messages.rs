@@ -36,14 +36,42 @@ struct Row {
 }
 
 /// The shared SELECT list, as a literal so queries stay `&'static str` (sqlx refuses built strings).
-macro_rules! select_messages {
+macro_rules! message_columns {
     () => {
         "SELECT m.id, m.room_id, m.sender_id, u.username AS sender_name, m.content, m.created_at, \
          m.client_id, m.seq, m.edited_at, m.deleted_at, m.reply_to_id, \
          p.sender_id AS parent_sender_id, pu.username AS parent_sender_name, \
-         p.content AS parent_content, p.deleted_at AS parent_deleted_at \
-         FROM messages m JOIN users u ON u.id = m.sender_id \
+         p.content AS parent_content, p.deleted_at AS parent_deleted_at "
+    };
+}
+
+macro_rules! message_joins {
+    () => {
+        " JOIN users u ON u.id = m.sender_id \
          LEFT JOIN messages p ON p.id = m.reply_to_id LEFT JOIN users pu ON pu.id = p.sender_id"
+    };
+}
+
+macro_rules! select_messages {
+    () => {
+        concat!(message_columns!(), "FROM messages m", message_joins!())
+    };
+}
+
+/// A page: the ids come first from the room's index alone (`$ids`, LIMIT included), then
+/// their rows and joins. Joined in one statement, MySQL may start from `users` (a room has
+/// few senders) and sort the whole room: 2.9 s for the newest page of 1,000,000 messages.
+macro_rules! page_of {
+    ($ids:literal, $order:literal) => {
+        concat!(
+            message_columns!(),
+            "FROM (",
+            $ids,
+            ") page JOIN messages m ON m.id = page.id",
+            message_joins!(),
+            " ORDER BY ",
+            $order
+        )
     };
 }
 
@@ -101,8 +129,19 @@ async fn complete(conn: &mut AnyConnection, rows: Vec<Row>) -> Result<Vec<Messag
     if messages.is_empty() {
         return Ok(messages);
     }
+    attach_reactions(conn, &mut messages).await?;
+    attach_mentions(conn, &mut messages).await?;
+    Ok(messages)
+}
+
+fn ids_of(messages: &[Message]) -> (Vec<MessageId>, String) {
     let ids: Vec<MessageId> = messages.iter().map(|m| m.id).collect();
     let list = super::placeholders(ids.len());
+    (ids, list)
+}
+
+async fn attach_reactions(conn: &mut AnyConnection, messages: &mut [Message]) -> Result<()> {
+    let (ids, list) = ids_of(messages);
     let mut reactions: HashMap<i64, Vec<Reaction>> = HashMap::new();
     let sql = format!(
         "SELECT message_id, emoji, user_id FROM reactions WHERE message_id IN ({list}) ORDER BY message_id, id"
@@ -126,6 +165,14 @@ async fn complete(conn: &mut AnyConnection, rows: Vec<Row>) -> Result<Vec<Messag
             }),
         }
     }
+    for m in messages {
+        m.reactions = reactions.remove(&m.id.0).unwrap_or_default();
+    }
+    Ok(())
+}
+
+async fn attach_mentions(conn: &mut AnyConnection, messages: &mut [Message]) -> Result<()> {
+    let (ids, list) = ids_of(messages);
     let sql = format!(
         "SELECT n.message_id, u.id, u.username FROM mentions n JOIN users u ON u.id = n.user_id \
          WHERE n.message_id IN ({list}) ORDER BY n.message_id, u.username_key"
@@ -141,11 +188,27 @@ async fn complete(conn: &mut AnyConnection, rows: Vec<Row>) -> Result<Vec<Messag
             username,
         });
     }
-    for m in &mut messages {
-        m.reactions = reactions.remove(&m.id.0).unwrap_or_default();
+    for m in messages {
         m.mentions = mentions.remove(&m.id.0).unwrap_or_default();
     }
-    Ok(messages)
+    Ok(())
+}
+
+/// A message this transaction has just inserted. It has no reactions yet and mentions only
+/// when `mentions` says it was given some, so only the queries that can find something run
+/// (each is a round trip under the room's lock).
+pub async fn load_new(conn: &mut AnyConnection, id: MessageId, mentions: bool) -> Result<Message> {
+    let row: Option<Row> = sqlx::query_as(concat!(select_messages!(), " WHERE m.id = ?"))
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let mut messages: Vec<Message> = row.into_iter().map(Row::into_message).collect();
+    if mentions && !messages.is_empty() {
+        attach_mentions(conn, &mut messages).await?;
+    }
+    messages
+        .pop()
+        .ok_or(crate::Error::NotFound("no such message"))
 }
 
 pub struct NewMessageRow<'a> {
@@ -252,58 +315,58 @@ pub enum PageQuery {
 
 /// Up to `limit + 1` rows of one direction, so the caller knows whether more lie beyond;
 /// answered in the order read.
+/// A page of a room (see [`page_of`]: the ids are picked from the room's indexes first).
 pub async fn read_page(
     conn: &mut AnyConnection,
     room: RoomId,
     query: PageQuery,
     fetch: i64,
 ) -> Result<Vec<Message>> {
-    let rows: Vec<Row> = match query {
-        PageQuery::Before(before) => {
-            sqlx::query_as(concat!(
-                select_messages!(),
-                " WHERE m.room_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?"
-            ))
-            .bind(room.0)
-            .bind(before.0)
-            .bind(fetch)
-            .fetch_all(&mut *conn)
-            .await?
-        }
-        PageQuery::After(after) => {
-            sqlx::query_as(concat!(
-                select_messages!(),
-                " WHERE m.room_id = ? AND m.id > ? ORDER BY m.id ASC LIMIT ?"
-            ))
-            .bind(room.0)
-            .bind(after.0)
-            .bind(fetch)
-            .fetch_all(&mut *conn)
-            .await?
-        }
-        PageQuery::AtOrAfter(from) => {
-            sqlx::query_as(concat!(
-                select_messages!(),
-                " WHERE m.room_id = ? AND m.id >= ? ORDER BY m.id ASC LIMIT ?"
-            ))
-            .bind(room.0)
-            .bind(from.0)
-            .bind(fetch)
-            .fetch_all(&mut *conn)
-            .await?
-        }
-        PageQuery::Since(seq) => {
-            sqlx::query_as(concat!(
-                select_messages!(),
-                " WHERE m.room_id = ? AND m.seq > ? ORDER BY m.seq ASC LIMIT ?"
+    let rows: Vec<Row> =
+        match query {
+            PageQuery::Before(before) => {
+                sqlx::query_as(page_of!(
+                    "SELECT id FROM messages WHERE room_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+                    "m.id DESC"
+                ))
+                .bind(room.0)
+                .bind(before.0)
+                .bind(fetch)
+                .fetch_all(&mut *conn)
+                .await?
+            }
+            PageQuery::After(after) => {
+                sqlx::query_as(page_of!(
+                    "SELECT id FROM messages WHERE room_id = ? AND id > ? ORDER BY id ASC LIMIT ?",
+                    "m.id ASC"
+                ))
+                .bind(room.0)
+                .bind(after.0)
+                .bind(fetch)
+                .fetch_all(&mut *conn)
+                .await?
+            }
+            PageQuery::AtOrAfter(from) => {
+                sqlx::query_as(page_of!(
+                    "SELECT id FROM messages WHERE room_id = ? AND id >= ? ORDER BY id ASC LIMIT ?",
+                    "m.id ASC"
+                ))
+                .bind(room.0)
+                .bind(from.0)
+                .bind(fetch)
+                .fetch_all(&mut *conn)
+                .await?
+            }
+            PageQuery::Since(seq) => sqlx::query_as(page_of!(
+                "SELECT id FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?",
+                "m.seq ASC"
             ))
             .bind(room.0)
             .bind(seq)
             .bind(fetch)
             .fetch_all(&mut *conn)
-            .await?
-        }
-    };
+            .await?,
+        };
     complete(conn, rows).await
 }
 

@@ -2,6 +2,7 @@
 
 use sqlx::{Any, AnyConnection, Executor};
 
+use super::Backend;
 use crate::domain::{RoomId, RoomKind, Timestamp, UserId, UserSummary};
 use crate::error::Result;
 
@@ -167,6 +168,45 @@ pub async fn list_visible<'c>(
     .fetch_all(ex)
     .await?;
     Ok(rows.into_iter().map(from_row).collect())
+}
+
+/// The posting path's first statement: takes the room's row lock (see [`lock_for_posting`])
+/// and its next `n` seqs in one round trip, handing back the first of them. MySQL returns the
+/// new value through `LAST_INSERT_ID(expr)` in the statement's OK packet, SQLite through
+/// `RETURNING`. `None` when there is no such room.
+pub async fn lock_taking_seqs(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    id: RoomId,
+    n: i64,
+) -> Result<Option<i64>> {
+    let last = match backend {
+        Backend::MySql => {
+            let done = sqlx::query(
+                "UPDATE rooms SET last_seq = LAST_INSERT_ID(last_seq + ?) WHERE id = ?",
+            )
+            .bind(n)
+            .bind(id.0)
+            .execute(&mut *conn)
+            .await?;
+            if done.rows_affected() == 1 {
+                done.last_insert_id()
+            } else {
+                None
+            }
+        }
+        Backend::Sqlite => {
+            let row: Option<(i64,)> = sqlx::query_as(
+                "UPDATE rooms SET last_seq = last_seq + ? WHERE id = ? RETURNING last_seq",
+            )
+            .bind(n)
+            .bind(id.0)
+            .fetch_optional(&mut *conn)
+            .await?;
+            row.map(|(last,)| last)
+        }
+    };
+    Ok(last.map(|last| last - n + 1))
 }
 
 /// Takes the room's row lock for the rest of the transaction; false when there is no such
