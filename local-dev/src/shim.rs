@@ -100,19 +100,36 @@ impl Registry {
 
     /// Queues one frame for a socket.
     pub fn deliver(&self, connection_id: &str, frame: Utf8Bytes) -> Delivery {
-        let outbox = match self.lock().get(connection_id) {
-            Some(socket) if socket.phase == Phase::Open => socket.outbox.clone(),
-            _ => return Delivery::Gone,
-        };
-        if frame.len() > MAX_FRAME_BYTES {
-            self.close(connection_id, CLOSE_TOO_BIG, "Message too big");
-            return Delivery::TooBig;
-        }
-        match outbox.try_send(Outbound::Frame(frame)) {
-            Ok(()) => Delivery::Delivered,
-            Err(mpsc::error::TrySendError::Closed(_)) => Delivery::Gone,
-            Err(mpsc::error::TrySendError::Full(_)) => Delivery::Full,
-        }
+        self.deliver_all(&[connection_id], frame)
+            .pop()
+            .unwrap_or(Delivery::Gone)
+    }
+
+    /// Queues one frame for each socket named, under one look-up of the table: 410 for a
+    /// connection that is unknown, still inside its `$connect` or closed; over the frame limit
+    /// nothing is queued and each socket is closed with 1009 instead.
+    pub fn deliver_all(&self, connection_ids: &[&str], frame: Utf8Bytes) -> Vec<Delivery> {
+        let too_big = frame.len() > MAX_FRAME_BYTES;
+        let sockets = self.lock();
+        connection_ids
+            .iter()
+            .map(|id| {
+                let Some(socket) = sockets.get(*id).filter(|s| s.phase == Phase::Open) else {
+                    return Delivery::Gone;
+                };
+                if too_big {
+                    let _ = socket
+                        .outbox
+                        .try_send(Outbound::Close(CLOSE_TOO_BIG, "Message too big"));
+                    return Delivery::TooBig;
+                }
+                match socket.outbox.try_send(Outbound::Frame(frame.clone())) {
+                    Ok(()) => Delivery::Delivered,
+                    Err(mpsc::error::TrySendError::Closed(_)) => Delivery::Gone,
+                    Err(mpsc::error::TrySendError::Full(_)) => Delivery::Full,
+                }
+            })
+            .collect()
     }
 
     /// Queues a close frame; the writer sends it and the socket's loop ends.
@@ -125,15 +142,19 @@ impl Registry {
 
 /// local-dev's default transport: handlers' posts go straight to the sockets.
 impl realtime::broadcast::InProcess for Registry {
-    fn post(&self, connection_id: &str, payload: &Bytes) -> PostOutcome {
+    fn post(&self, connection_ids: &[&str], payload: &Bytes) -> Vec<PostOutcome> {
         let Ok(frame) = Utf8Bytes::try_from(payload.clone()) else {
-            return PostOutcome::Failed("frames must be UTF-8 text".into());
+            let refused = PostOutcome::Failed("frames must be UTF-8 text".into());
+            return vec![refused; connection_ids.len()];
         };
-        match self.deliver(connection_id, frame) {
-            Delivery::Delivered | Delivery::TooBig => PostOutcome::Delivered,
-            Delivery::Gone => PostOutcome::Gone,
-            Delivery::Full => PostOutcome::Failed("the client is not reading".into()),
-        }
+        self.deliver_all(connection_ids, frame)
+            .into_iter()
+            .map(|delivery| match delivery {
+                Delivery::Delivered | Delivery::TooBig => PostOutcome::Delivered,
+                Delivery::Gone => PostOutcome::Gone,
+                Delivery::Full => PostOutcome::Failed("the client is not reading".into()),
+            })
+            .collect()
     }
 
     fn close(&self, connection_id: &str) {

@@ -375,6 +375,17 @@ async fn lock_and_limit(
     if !db::rooms::lock_for_posting(&mut **tx, room).await? {
         return Err(Error::NotFound("no such room"));
     }
+    limit_under_lock(tx, state, user, room).await
+}
+
+/// Reads the time under the room's lock, checks and records the action against the send
+/// rate limit.
+async fn limit_under_lock(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    state: &AppState,
+    user: UserId,
+    room: RoomId,
+) -> Result<Timestamp> {
     let now = Timestamp::now();
     check_rate_limit(tx, state, user, room, now).await?;
     record_action(tx, state, user, room, now).await?;
@@ -393,10 +404,7 @@ async fn lock_taking_seq(
     let seq = db::rooms::lock_taking_seqs(tx, state.db.backend, room, 1)
         .await?
         .ok_or(Error::NotFound("no such room"))?;
-    let now = Timestamp::now();
-    check_rate_limit(tx, state, user, room, now).await?;
-    record_action(tx, state, user, room, now).await?;
-    Ok((now, seq))
+    Ok((limit_under_lock(tx, state, user, room).await?, seq))
 }
 
 async fn check_rate_limit(

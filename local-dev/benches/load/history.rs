@@ -3,7 +3,7 @@
 //! `since` page, an `around` page and searches for a rare and a common word, over REST;
 //! with the `EXPLAIN` of each page's statement.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::json;
 
@@ -186,6 +186,5 @@ pub async fn run(report: &mut Report) {
         "history",
         json!({"messages": total, "seed_s": seeded.as_secs_f64(), "cases": json_rows}),
     );
-    let _ = Duration::ZERO;
     server.stop().await;
 }

@@ -24,6 +24,27 @@ fn sdk(app: &TestApp) -> aws_sdk_apigatewaymanagement::Client {
         .expect("the SDK transport")
 }
 
+/// A socket whose `$connect` has not returned; keep the inbox while it should stay open.
+fn insert_connecting_socket(
+    app: &TestApp,
+    id: &str,
+) -> tokio::sync::mpsc::Receiver<local_dev::shim::Outbound> {
+    let (outbox, inbox) = tokio::sync::mpsc::channel(1);
+    app.sockets.lock().insert(
+        id.into(),
+        local_dev::shim::Socket {
+            phase: local_dev::shim::Phase::Connecting,
+            outbox,
+            closed: Default::default(),
+            connected_at: shared::domain::Timestamp::now(),
+            last_active: Default::default(),
+            source_ip: "127.0.0.1".into(),
+            user_agent: "test".into(),
+        },
+    );
+    inbox
+}
+
 /// The id of the only socket open in local-dev.
 fn only_connection_id(app: &TestApp) -> String {
     let sockets = app.sockets.lock();
@@ -61,19 +82,7 @@ async fn unknown_and_still_connecting_connections_are_gone(backend: Backend) {
     );
 
     // A socket whose $connect has not returned cannot be posted to (API Gateway answers 410).
-    let (outbox, _inbox) = tokio::sync::mpsc::channel(1);
-    app.sockets.lock().insert(
-        "ConnectingId000=".into(),
-        local_dev::shim::Socket {
-            phase: local_dev::shim::Phase::Connecting,
-            outbox,
-            closed: Default::default(),
-            connected_at: shared::domain::Timestamp::now(),
-            last_active: Default::default(),
-            source_ip: "127.0.0.1".into(),
-            user_agent: "test".into(),
-        },
-    );
+    let _inbox = insert_connecting_socket(&app, "ConnectingId000=");
     let err = sdk(&app)
         .post_to_connection()
         .connection_id("ConnectingId000=")
@@ -272,19 +281,7 @@ async fn the_in_process_transport_keeps_api_gateways_rules(backend: Backend) {
         .post(&app.base, "NoSuchConnId00=", b"{}".to_vec())
         .await;
     assert_eq!(unknown, PostOutcome::Gone);
-    let (outbox, _inbox) = tokio::sync::mpsc::channel(1);
-    app.sockets.lock().insert(
-        "ConnectingId000=".into(),
-        local_dev::shim::Socket {
-            phase: local_dev::shim::Phase::Connecting,
-            outbox,
-            closed: Default::default(),
-            connected_at: shared::domain::Timestamp::now(),
-            last_active: Default::default(),
-            source_ip: "127.0.0.1".into(),
-            user_agent: "test".into(),
-        },
-    );
+    let _inbox = insert_connecting_socket(&app, "ConnectingId000=");
     let connecting = broadcaster
         .post(&app.base, "ConnectingId000=", b"{}".to_vec())
         .await;

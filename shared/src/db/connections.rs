@@ -60,9 +60,15 @@ impl From<Row> for Connection {
 }
 
 /// The shared SELECT list, as a literal so queries stay `&'static str` (sqlx refuses built strings).
+macro_rules! connection_columns {
+    () => {
+        "SELECT c.connection_id, c.endpoint, c.user_id, c.room_id, c.viewing_room_id, c.connected_at, c.last_seen_at, c.expires_at"
+    };
+}
+
 macro_rules! select_connections {
     () => {
-        "SELECT c.connection_id, c.endpoint, c.user_id, c.room_id, c.viewing_room_id, c.connected_at, c.last_seen_at, c.expires_at FROM connections c"
+        concat!(connection_columns!(), " FROM connections c")
     };
 }
 
@@ -111,9 +117,10 @@ pub async fn find_with_user<'c>(
     ex: impl Executor<'c, Database = Any>,
     connection_id: &str,
 ) -> Result<Option<(Connection, String)>> {
-    let row: Option<RowWithName> = sqlx::query_as(
-        "SELECT c.connection_id, c.endpoint, c.user_id, c.room_id, c.viewing_room_id, c.connected_at, c.last_seen_at, c.expires_at, u.username FROM connections c JOIN users u ON u.id = c.user_id WHERE c.connection_id = ?",
-    )
+    let row: Option<RowWithName> = sqlx::query_as(concat!(
+        connection_columns!(),
+        ", u.username FROM connections c JOIN users u ON u.id = c.user_id WHERE c.connection_id = ?"
+    ))
     .bind(connection_id)
     .fetch_optional(ex)
     .await?;

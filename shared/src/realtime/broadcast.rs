@@ -31,7 +31,9 @@ pub const DEFAULT_FAN_OUT_CONCURRENCY: usize = 128;
 /// apply API Gateway's rules: `Gone` while a connection's `$connect` runs and once it closed,
 /// and a frame over the frame limit closes the socket with 1009 instead of arriving.
 pub trait InProcess: Send + Sync + 'static {
-    fn post(&self, connection_id: &str, payload: &Bytes) -> PostOutcome;
+    /// One payload to every connection named (a fan-out is one call: the payload is checked
+    /// and the sockets looked up once), an outcome per connection in the same order.
+    fn post(&self, connection_ids: &[&str], payload: &Bytes) -> Vec<PostOutcome>;
     fn close(&self, connection_id: &str);
 }
 
@@ -155,7 +157,10 @@ impl Broadcaster {
     ) -> PostOutcome {
         match &self.transport {
             Transport::Sdk(sdk) => sdk.post(endpoint, connection_id, payload.into()).await,
-            Transport::InProcess(sockets) => sockets.post(connection_id, &payload.into()),
+            Transport::InProcess(sockets) => sockets
+                .post(&[connection_id], &payload.into())
+                .pop()
+                .unwrap_or(PostOutcome::Gone),
         }
     }
 
@@ -175,10 +180,17 @@ impl Broadcaster {
         }
         let payload = Bytes::from(frame.to_json());
         let outcomes: Vec<(Connection, PostOutcome)> = match &self.transport {
-            Transport::InProcess(sockets) => connections
-                .iter()
-                .map(|c| (c.clone(), sockets.post(&c.connection_id, &payload)))
-                .collect(),
+            Transport::InProcess(sockets) => {
+                let ids: Vec<&str> = connections
+                    .iter()
+                    .map(|c| c.connection_id.as_str())
+                    .collect();
+                connections
+                    .iter()
+                    .cloned()
+                    .zip(sockets.post(&ids, &payload))
+                    .collect()
+            }
             Transport::Sdk(sdk) => {
                 // Each post owns its inputs: borrowed futures in a buffered stream trip rustc's
                 // higher-ranked `Send` check inside axum handlers.
