@@ -85,6 +85,8 @@ pub enum StartError {
     },
     #[error(transparent)]
     State(#[from] shared::state::StartupError),
+    #[error(transparent)]
+    Unreachable(#[from] shared::db::reach::Unreachable),
     #[error("cannot prepare the database ({url}): {source}")]
     Database { url: String, source: shared::Error },
 }
@@ -117,6 +119,9 @@ pub async fn start(addr: &str, mut options: Options) -> Result<LocalDev, StartEr
     options.config.websocket_api_endpoint = Some(endpoint.clone());
 
     let url = options.config.database_url_redacted();
+    if let db::reach::Reached::Created(name) = db::reach::database(&options.config, true).await? {
+        tracing::info!(database = %name, "created the database, which did not exist");
+    }
     let registry = shim::Registry::default();
     let broadcaster = match options.transport {
         LocalTransport::InProcess => Broadcaster::in_process(Arc::new(registry.clone())),
@@ -158,6 +163,7 @@ pub fn router(state: AppState, sockets: shim::Sockets, frontend_dist: PathBuf) -
     let rest = shared::http::app(state);
     let spa = spa::service(frontend_dist);
     let local = Router::new()
+        .route("/metrics", get(metrics))
         .route("/ws", get(shim::upgrade))
         .route("/ws/rooms/{id}", get(shim::upgrade_alias))
         .route(
@@ -182,6 +188,18 @@ pub fn router(state: AppState, sockets: shim::Sockets, frontend_dist: PathBuf) -
             }
         }
     }))
+}
+
+/// The process' counters (`shared::metrics`) as Prometheus text: what the functions emit as
+/// CloudWatch EMF lines in AWS.
+async fn metrics() -> impl axum::response::IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        shared::metrics::prometheus_text(),
+    )
 }
 
 impl LocalDev {

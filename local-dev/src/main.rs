@@ -46,6 +46,11 @@ fn exit(message: &dyn std::fmt::Display) -> ! {
 
 async fn migrate(config: Config) {
     let url = config.database_url_redacted();
+    match shared::db::reach::database(&config, true).await {
+        Ok(shared::db::reach::Reached::Created(name)) => println!("created database {name}"),
+        Ok(shared::db::reach::Reached::Ready) => {}
+        Err(e) => exit(&e),
+    }
     let db = shared::db::Db::connect_lazy(&config).unwrap_or_else(|e| exit(&e));
     match db.migrate().await {
         Ok(()) => println!("migrations applied to {url}"),

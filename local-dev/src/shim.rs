@@ -21,6 +21,8 @@ use axum::extract::ws::{
 use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use futures_util::{SinkExt as _, StreamExt as _};
 use serde_json::{Value, json};
 use shared::domain::Timestamp;
@@ -235,31 +237,10 @@ impl Sockets {
     }
 }
 
-/// An id shaped like API Gateway's (`L0SM9cOFvHcCIhw=`): 16 characters of base64.
+/// An id shaped like API Gateway's (`L0SM9cOFvHcCIhw=`): 11 random bytes in standard,
+/// padded base64, 16 characters.
 fn mint_connection_id() -> String {
-    use base64_alphabet::encode12;
-    encode12(uuid::Uuid::new_v4().as_bytes())
-}
-
-mod base64_alphabet {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-    /// Standard base64 of the first 11 bytes, padded like API Gateway's ids.
-    pub fn encode12(bytes: &[u8; 16]) -> String {
-        let mut out = String::with_capacity(16);
-        for chunk in bytes[..11].chunks(3) {
-            let n = chunk
-                .iter()
-                .enumerate()
-                .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
-            let chars = chunk.len() + 1;
-            for i in 0..chars {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            }
-        }
-        out.push('=');
-        out
-    }
+    STANDARD.encode(&uuid::Uuid::new_v4().as_bytes()[..11])
 }
 
 /// `GET /ws?token=…&room_id=…`
@@ -393,12 +374,15 @@ async fn run(
                         }
                     }
                     Outbound::Close(code, reason) => {
-                        let _ = sink
-                            .send(Message::Close(Some(CloseFrame {
-                                code,
-                                reason: reason.into(),
-                            })))
-                            .await;
+                        let frame = CloseFrame {
+                            code,
+                            reason: reason.into(),
+                        };
+                        if sink.send(Message::Close(Some(frame))).await.is_err() {
+                            // The client closed first: tungstenite has queued its echo of the
+                            // client's frame and refuses a second close; closing sends it.
+                            let _ = sink.close().await;
+                        }
                         break 'pump;
                     }
                 }
@@ -450,7 +434,11 @@ async fn run(
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                 Some(Ok(Message::Close(frame))) => {
-                    break frame.map_or((1005, "Client closed"), |f| (f.code, "Client closed"));
+                    // Answered with a close frame echoing the code, as API Gateway does (the
+                    // client otherwise sees 1006): the writer sends tungstenite's echo.
+                    let code = frame.map_or(1005, |f| f.code);
+                    close_from_server(&sockets, &connection_id, code, "Client closed");
+                    break (code, "Client closed");
                 }
                 // Over MAX_READ_BYTES: refused like any frame over the limit. (axum exposes
                 // tungstenite's error only as text: "Space limit exceeded: Message too long".)

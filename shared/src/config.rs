@@ -40,6 +40,8 @@ pub struct Config {
     pub websocket_api_endpoint: Option<String>,
     /// Management API posts in flight at once during one fan-out (`FAN_OUT_CONCURRENCY`).
     pub fan_out_concurrency: usize,
+    /// CloudWatch namespace of the functions' EMF metrics (`METRICS_NAMESPACE`).
+    pub metrics_namespace: String,
 }
 
 /// At most `limit` events per `window` (messages per user per room, failed logins per
@@ -73,6 +75,7 @@ impl RateLimit {
         }
         let oldest = recent.last().copied().unwrap_or(now);
         let wait_ms = (oldest.millis() + self.window.as_millis() as i64 - now.millis()).max(1);
+        crate::metrics::rate_limited();
         Err(crate::Error::RateLimited {
             retry_after_secs: (wait_ms as u64).div_ceil(1000),
         })
@@ -223,6 +226,11 @@ impl Config {
             ));
         }
 
+        let metrics_namespace = env
+            .get("METRICS_NAMESPACE")
+            .unwrap_or_else(|| crate::metrics::DEFAULT_NAMESPACE.to_string());
+        validate_namespace(&metrics_namespace)?;
+
         Ok(Config {
             database_url: SecretString::from(database_url),
             jwt_secret: SecretString::from(jwt_secret),
@@ -255,6 +263,7 @@ impl Config {
             },
             websocket_api_endpoint,
             fan_out_concurrency,
+            metrics_namespace,
         })
     }
 
@@ -397,6 +406,24 @@ where
         ));
     }
     Ok(value)
+}
+
+/// CloudWatch's rule: 1–255 printable ASCII characters, and `AWS/` is reserved.
+fn validate_namespace(namespace: &str) -> Result<(), ConfigError> {
+    let printable = namespace.bytes().all(|b| (b' '..=b'~').contains(&b));
+    if namespace.is_empty() || namespace.len() > 255 || !printable {
+        return Err(ConfigError::new(
+            "METRICS_NAMESPACE",
+            "must be 1-255 printable ASCII characters",
+        ));
+    }
+    if namespace.starts_with("AWS/") {
+        return Err(ConfigError::new(
+            "METRICS_NAMESPACE",
+            "must not start with AWS/ (reserved for AWS services)",
+        ));
+    }
+    Ok(())
 }
 
 fn validate_origin(origin: &str) -> Result<(), ConfigError> {
@@ -602,6 +629,24 @@ mod tests {
                 .variable,
             "CORS_ALLOWED_ORIGINS"
         );
+    }
+
+    #[tokio::test]
+    async fn the_metrics_namespace_defaults_and_refuses_what_cloudwatch_would() {
+        let config = Config::from_source(&[("JWT_SECRET", SECRET)], Profile::LocalDev)
+            .await
+            .unwrap();
+        assert_eq!(config.metrics_namespace, "ServerlessChat");
+        let env = [("JWT_SECRET", SECRET), ("METRICS_NAMESPACE", "Chat/prod")];
+        let config = Config::from_source(&env, Profile::LocalDev).await.unwrap();
+        assert_eq!(config.metrics_namespace, "Chat/prod");
+        for bad in ["", "AWS/Lambda", "tab\there", &"x".repeat(256)] {
+            let env = [("JWT_SECRET", SECRET), ("METRICS_NAMESPACE", bad)];
+            let err = Config::from_source(&env, Profile::LocalDev)
+                .await
+                .unwrap_err();
+            assert_eq!(err.variable, "METRICS_NAMESPACE", "{bad:?}");
+        }
     }
 
     #[tokio::test]

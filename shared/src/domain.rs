@@ -37,6 +37,16 @@ impl Timestamp {
         self.0
     }
 
+    /// From whole seconds since the epoch (a JWT's `exp`), saturating at the ends of the range.
+    pub fn from_unix_secs(secs: i64) -> Self {
+        Timestamp(secs.saturating_mul(1000))
+    }
+
+    /// Whole seconds since the epoch (toward zero): the unit of a JWT's `exp`.
+    pub fn unix_secs(self) -> i64 {
+        self.0 / 1000
+    }
+
     pub fn rfc3339(self) -> String {
         const FORMAT: &[time::format_description::BorrowedFormatItem<'_>] = time::macros::format_description!(
             "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
@@ -45,6 +55,29 @@ impl Timestamp {
             .ok()
             .and_then(|t| t.format(FORMAT).ok())
             .unwrap_or_else(|| "1970-01-01T00:00:00.000Z".into())
+    }
+}
+
+/// A span in the `Timestamp` unit, saturating (no span of interest comes near the limit).
+fn span_millis(span: std::time::Duration) -> i64 {
+    i64::try_from(span.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// `now + WS_TICKET_TTL`: expiry times are computed in one unit, from `Duration`s.
+impl std::ops::Add<std::time::Duration> for Timestamp {
+    type Output = Timestamp;
+
+    fn add(self, span: std::time::Duration) -> Timestamp {
+        Timestamp(self.0.saturating_add(span_millis(span)))
+    }
+}
+
+/// `now - IDLE_TIMEOUT`: the cut-off of a window that ends now.
+impl std::ops::Sub<std::time::Duration> for Timestamp {
+    type Output = Timestamp;
+
+    fn sub(self, span: std::time::Duration) -> Timestamp {
+        Timestamp(self.0.saturating_sub(span_millis(span)))
     }
 }
 
@@ -487,6 +520,30 @@ mod tests {
             "2026-11-19T20:31:07.123Z"
         );
         assert_eq!(Timestamp(0).rfc3339(), "1970-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn timestamps_move_by_durations_and_convert_to_and_from_seconds() {
+        use std::time::Duration;
+        let t = Timestamp(1_795_120_267_123);
+        assert_eq!(t + Duration::from_secs(60), Timestamp(1_795_120_327_123));
+        assert_eq!(t - Duration::from_millis(123), Timestamp(1_795_120_267_000));
+        assert_eq!(t.unix_secs(), 1_795_120_267);
+        assert_eq!(
+            Timestamp::from_unix_secs(1_795_120_267).unix_secs(),
+            1_795_120_267
+        );
+        assert_eq!(
+            Timestamp::from_unix_secs(1_795_120_267),
+            Timestamp(1_795_120_267_000)
+        );
+        // A token that never expires stays in range.
+        assert_eq!(Timestamp::from_unix_secs(i64::MAX), Timestamp(i64::MAX));
+        assert_eq!(
+            Timestamp(i64::MAX) + Duration::from_secs(1),
+            Timestamp(i64::MAX)
+        );
+        assert_eq!(Timestamp(i64::MIN) - Duration::MAX, Timestamp(i64::MIN));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! ```text
 //! config    settings from environment variables (+ Secrets Manager on AWS)
 //! error     the one error type and its {"error":{"code","message"}} rendering
+//! metrics   counters of connections, messages, fan-outs, 429s (+ EMF lines in Lambda)
 //! domain    ids, timestamps, validated inputs (Username, RoomName, …) and wire types
 //! auth      bcrypt password hashing and HS256 JWTs
 //! db/       the pool, migrations and one module of queries per table
@@ -22,7 +23,7 @@
 //! The flow is one-way, top to bottom; nothing imports a layer above it:
 //! ```text
 //! http, realtime (handlers) → accounts, search → messages → rooms → realtime::push → state
-//!   → realtime::broadcast → realtime::frames → auth, db → domain, config, error
+//!   → realtime::broadcast → realtime::frames → auth, db → domain, config, error, metrics
 //! ```
 //!
 //! Dependency rule: this crate never depends on the Lambda runtime crates; `functions/*` and
@@ -38,6 +39,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod messages;
+pub mod metrics;
 pub mod realtime;
 pub mod rooms;
 pub mod search;

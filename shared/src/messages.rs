@@ -215,6 +215,7 @@ pub async fn post(
     let message = db::messages::load_new(&mut tx, id, !mentioned.is_empty()).await?;
     tx.commit().await?;
 
+    crate::metrics::message_posted();
     push::message(state, &message).await;
     Ok(Posted::Created(message))
 }

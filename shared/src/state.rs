@@ -32,6 +32,7 @@ impl AppState {
     /// Manager when `*_SECRET_ARN` is set) and an SDK client for the management API.
     pub async fn for_lambda() -> Result<AppState, StartupError> {
         let config = Config::from_env(Profile::Lambda).await?;
+        crate::metrics::emit_emf(&config.metrics_namespace);
         let broadcaster = Broadcaster::from_aws_environment().await;
         AppState::new(config, broadcaster)
     }

@@ -282,8 +282,16 @@ const THROTTLE: &[(&str, &str)] = &[("LOGIN_MAX_FAILURES", "3"), ("LOGIN_LOCKOUT
 
 async fn repeated_failed_logins_for_a_name_are_throttled_with_429(backend: Backend) {
     let app = spawn_app_with(backend, THROTTLE).await;
-    app.register("gina", "password123").await;
-    app.register("hank", "password123").await;
+    assert_eq!(
+        app.register("gina", "password123").await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.register("hank", "password123").await.status(),
+        StatusCode::CREATED
+    );
+    let before: Value = app.login("gina", "password123").await.json().await.unwrap();
+    let issued_before = before["access_token"].as_str().unwrap().to_string();
     for _ in 0..3 {
         assert_eq!(
             app.login("gina", "wrong-password").await.status(),
@@ -317,6 +325,10 @@ async fn repeated_failed_logins_for_a_name_are_throttled_with_429(backend: Backe
     )
     .await;
     // The account itself is untouched: a token issued before still works.
+    assert_eq!(
+        app.get("/api/auth/me", Some(&issued_before)).await.status(),
+        StatusCode::OK
+    );
     let form = app
         .http
         .post(app.url("/api/auth/login"))

@@ -397,8 +397,7 @@ async fn frames_over_a_mebibyte_close_with_1009_too(backend: Backend) {
 
 async fn a_typing_flood_reaches_others_once_per_interval(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (alice, bob, room, mut a, mut b) = app.alice_and_bob_with_sockets().await;
-    let _ = (&alice, &bob);
+    let (alice, _bob, room, mut a, mut b) = app.alice_and_bob_with_sockets().await;
     b.drain(Duration::from_millis(300)).await;
     for _ in 0..200 {
         a.send(json!({"action": "typing"})).await;
@@ -418,6 +417,10 @@ async fn a_typing_flood_reaches_others_once_per_interval(backend: Backend) {
     // Before the fix: 200 pushes.
     assert_eq!(heard.len(), 1, "{heard:?}");
     assert_eq!(heard[0]["room_id"], room);
+    assert_eq!(
+        heard[0]["user"],
+        json!({"id": alice.id, "username": "alice"})
+    );
     // Past the interval, the next one goes out.
     tokio::time::sleep(shared::rooms::TYPING_EVERY).await;
     a.send(json!({"action": "typing"})).await;

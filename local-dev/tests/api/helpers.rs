@@ -562,6 +562,21 @@ impl WsClient {
     pub async fn close(mut self) {
         let _ = self.stream.close(None).await;
     }
+
+    /// Sends a close frame with `code` and returns the close code the server answers with
+    /// (`None`: the connection dropped without one, the 1006 a browser would report).
+    pub async fn close_with(mut self, code: u16) -> Option<u16> {
+        use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+        let frame = CloseFrame {
+            code: code.into(),
+            reason: "bye".into(),
+        };
+        self.stream.close(Some(frame)).await.expect("close sent");
+        match self.next_event(FRAME_WAIT).await {
+            WsEvent::Closed(code) => code,
+            other => panic!("expected the server's close frame, got {other:?}"),
+        }
+    }
 }
 
 #[derive(Debug, PartialEq)]

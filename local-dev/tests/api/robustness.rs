@@ -208,16 +208,24 @@ async fn a_barrage_of_bad_requests_leaves_stored_data_intact(backend: Backend) {
         .json()
         .await
         .unwrap();
-    let garbage: Vec<&str> = vec![
-        "{",
-        "null",
-        "[]",
-        "{\"content\":null}",
-        "{\"content\":{\"$gt\":1}}",
-        "{\"content\":\"'; DROP TABLE messages; --\"}",
+    // Each body, and what posting it as a message and logging in with it answer.
+    const BAD: (StatusCode, &str) = (StatusCode::BAD_REQUEST, "bad_request");
+    const INVALID: (StatusCode, &str) = (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let garbage = [
+        ("{", Some(BAD), BAD),
+        ("null", Some(INVALID), INVALID),
+        ("[]", Some(INVALID), INVALID),
+        ("{\"content\":null}", Some(INVALID), INVALID),
+        ("{\"content\":{\"$gt\":1}}", Some(INVALID), INVALID),
+        // Stored as a message (`None`: 201), refused as a login.
+        (
+            "{\"content\":\"'; DROP TABLE messages; --\"}",
+            None,
+            INVALID,
+        ),
     ];
-    for body in garbage {
-        let _ = app
+    for (body, post_answer, login_answer) in garbage {
+        let post = app
             .http
             .post(app.url(&format!("/api/rooms/{room}/messages")))
             .bearer_auth(&alice.token)
@@ -226,7 +234,13 @@ async fn a_barrage_of_bad_requests_leaves_stored_data_intact(backend: Backend) {
             .send()
             .await
             .unwrap();
-        let _ = app
+        match post_answer {
+            Some((status, code)) => {
+                assert_error(post, status, code).await;
+            }
+            None => assert_eq!(post.status(), StatusCode::CREATED, "{body}"),
+        }
+        let login = app
             .http
             .post(app.url("/api/auth/login"))
             .header("content-type", "application/json")
@@ -234,6 +248,7 @@ async fn a_barrage_of_bad_requests_leaves_stored_data_intact(backend: Backend) {
             .send()
             .await
             .unwrap();
+        assert_error(login, login_answer.0, login_answer.1).await;
     }
     let page: Value = app.messages(&alice, room, "").await.json().await.unwrap();
     let messages = page["messages"].as_array().unwrap();

@@ -505,7 +505,7 @@ async fn membership_changes_reach_every_open_client(backend: Backend) {
     assert_eq!(arrived["joined"], json!({"id": bob.id, "username": "bob"}));
     assert_eq!(arrived["online"].as_array().unwrap().len(), 2);
     // Joining twice announces nothing.
-    app.join(&bob, room).await;
+    assert_eq!(app.join(&bob, room).await.status(), StatusCode::OK);
     assert!(of_type(&alice_ws.drain(QUIET).await, "room").is_empty());
 
     app.leave(&bob, room).await;

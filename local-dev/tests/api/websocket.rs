@@ -24,7 +24,76 @@ crate::both_backends!(
     leaving_a_room_closes_its_sockets_and_an_abrupt_drop_still_disconnects,
     the_seed_path_alias_works,
     two_hundred_clients_each_receive_every_message_of_a_burst,
+    a_client_close_is_answered_with_its_code_and_still_disconnects,
+    metrics_count_connections_messages_fan_outs_and_refusals,
 );
+
+async fn a_client_close_is_answered_with_its_code_and_still_disconnects(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (_alice, _bob, _room, mut a_ws, b_ws) = app.alice_and_bob_with_sockets().await;
+    assert_eq!(b_ws.close_with(4000).await, Some(4000), "the code echoed");
+    loop {
+        let presence = a_ws.next_of("presence").await;
+        if presence["left"]["username"] == "bob" {
+            break;
+        }
+    }
+    let carol = app.signed_in("carol").await;
+    let quiet = app.room(&carol, "quiet").await;
+    let c_ws = WsClient::connect(&app.ws_url(&carol.token, quiet))
+        .await
+        .unwrap();
+    assert_eq!(c_ws.close_with(1000).await, Some(1000));
+}
+
+/// `GET /metrics` (Prometheus text). The counters are process-wide and other tests run at the
+/// same time, so each is checked to have grown by at least what this test did.
+async fn metrics_count_connections_messages_fan_outs_and_refusals(backend: Backend) {
+    let app = spawn_app_with(backend, &[("RATE_LIMIT_MESSAGES", "2")]).await;
+    let scrape = || async {
+        let response = app.get("/metrics", None).await;
+        assert_eq!(response.status(), 200);
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/plain; version=0.0.4")
+        );
+        response.text().await.unwrap()
+    };
+    let value = |text: &str, series: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("{series} missing in\n{text}"))
+    };
+    let before = scrape().await;
+
+    let (alice, _bob, room, mut a_ws, b_ws) = app.alice_and_bob_with_sockets().await;
+    for i in 0..3 {
+        app.post_message(&alice, room, &format!("m{i}"), None).await;
+    }
+    a_ws.next_of("message").await;
+    a_ws.next_of("message").await;
+    b_ws.close().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let after = scrape().await;
+
+    for (series, at_least) in [
+        ("chat_connections_opened_total", 2),
+        ("chat_connections_closed_total", 1),
+        ("chat_messages_posted_total", 2),
+        ("chat_rate_limited_total", 1),
+        ("chat_posts_delivered_total", 4),
+        ("chat_fan_out_duration_seconds_count", 2),
+    ] {
+        assert!(
+            value(&after, series) >= value(&before, series) + at_least,
+            "{series}: before {} after {}",
+            value(&before, series),
+            value(&after, series)
+        );
+    }
+}
 
 async fn refused_upgrades_carry_the_handlers_status(backend: Backend) {
     let app = spawn_app(backend).await;

@@ -51,7 +51,7 @@ pub async fn recent_from_address<'c>(
     upto: i64,
     n: u32,
 ) -> Result<Vec<Timestamp>> {
-    let rows: Vec<(i64,)> = sqlx::query_as(
+    let times: Vec<i64> = sqlx::query_scalar(
         "SELECT at FROM auth_attempts WHERE action = ? AND address = ? AND at > ? AND id <= ? ORDER BY at DESC LIMIT ?",
     )
     .bind(action.as_str())
@@ -61,7 +61,7 @@ pub async fn recent_from_address<'c>(
     .bind(i64::from(n))
     .fetch_all(ex)
     .await?;
-    Ok(rows.into_iter().map(|(t,)| Timestamp(t)).collect())
+    Ok(times.into_iter().map(Timestamp).collect())
 }
 
 /// Like [`recent_from_address`] for the unsuccessful logins of one name, from one address
@@ -74,7 +74,7 @@ pub async fn recent_for_name<'c>(
     upto: i64,
     n: u32,
 ) -> Result<Vec<Timestamp>> {
-    let rows: Vec<(i64,)> = sqlx::query_as(
+    let times: Vec<i64> = sqlx::query_scalar(
         "SELECT at FROM auth_attempts WHERE name_key = ? AND (? IS NULL OR address = ?) AND at > ? AND id <= ? ORDER BY at DESC LIMIT ?",
     )
     .bind(name_key)
@@ -85,7 +85,7 @@ pub async fn recent_for_name<'c>(
     .bind(i64::from(n))
     .fetch_all(ex)
     .await?;
-    Ok(rows.into_iter().map(|(t,)| Timestamp(t)).collect())
+    Ok(times.into_iter().map(Timestamp).collect())
 }
 
 /// Forgets one attempt (refused by the throttle, so it never ran).

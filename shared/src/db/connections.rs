@@ -2,6 +2,8 @@
 //! connection* (`room_id` set) or a *user connection* (`room_id` NULL) that carries every room
 //! its user is a member of. Every look-up goes through an index, never a scan.
 
+use std::time::Duration;
+
 use sqlx::{Any, Executor};
 
 use crate::domain::{RoomId, Timestamp, UserId, UserSummary};
@@ -159,7 +161,7 @@ pub async fn delete_gone<'c>(
 
 /// How stale `last_seen_at` may get: the idle sweep counts in minutes, so one write a minute
 /// keeps it true without a write per frame.
-pub const TOUCH_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+pub const TOUCH_EVERY: Duration = Duration::from_secs(60);
 
 /// Records that `connection` sent a frame, when that changes anything: its first frame (the
 /// 410 clean-up tells a socket that has spoken from one inside its `$connect` by it) and then
@@ -170,12 +172,14 @@ pub async fn touch<'c>(
     now: Timestamp,
 ) -> Result<()> {
     let spoke = connection.last_seen_at > connection.connected_at;
-    let fresh = now.millis() - connection.last_seen_at.millis() < TOUCH_EVERY.as_millis() as i64;
+    let fresh = now < connection.last_seen_at + TOUCH_EVERY;
     if spoke && fresh {
         return Ok(());
     }
+    // Later than `connected_at` even within its millisecond: that is what "spoke" means.
+    let seen = now.max(connection.connected_at + Duration::from_millis(1));
     sqlx::query("UPDATE connections SET last_seen_at = ? WHERE connection_id = ?")
-        .bind(now.millis().max(connection.connected_at.millis() + 1))
+        .bind(seen.millis())
         .bind(&connection.connection_id)
         .execute(ex)
         .await?;
@@ -311,7 +315,7 @@ pub async fn stop_viewing<'c>(
 
 /// How many connections of either kind the user has open: presence is app-wide.
 pub async fn count_of_user<'c>(ex: impl Executor<'c, Database = Any>, user: UserId) -> Result<i64> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM connections WHERE user_id = ?")
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM connections WHERE user_id = ?")
         .bind(user.0)
         .fetch_one(ex)
         .await?;
@@ -346,7 +350,12 @@ pub async fn expired<'c>(
     opened_before: Timestamp,
     limit: u32,
 ) -> Result<Vec<(String, UserId)>> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Expired {
+        connection_id: String,
+        user_id: i64,
+    }
+    let rows: Vec<Expired> = sqlx::query_as(
         "SELECT connection_id, user_id FROM connections WHERE last_seen_at < ? OR connected_at < ? LIMIT ?",
     )
     .bind(idle_before.millis())
@@ -356,7 +365,7 @@ pub async fn expired<'c>(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, user)| (id, UserId(user)))
+        .map(|row| (row.connection_id, UserId(row.user_id)))
         .collect())
 }
 

@@ -146,22 +146,29 @@ async fn attach_reactions(conn: &mut AnyConnection, messages: &mut [Message]) ->
     let sql = format!(
         "SELECT message_id, emoji, user_id FROM reactions WHERE message_id IN ({list}) ORDER BY message_id, id"
     );
+    #[derive(sqlx::FromRow)]
+    struct ReactionRow {
+        message_id: i64,
+        emoji: String,
+        user_id: i64,
+    }
     // Built only from fixed text and `?` placeholders: nothing user-supplied is interpolated.
-    let mut query = sqlx::query_as::<_, (i64, String, i64)>(sqlx::AssertSqlSafe(sql));
+    let mut query = sqlx::query_as::<_, ReactionRow>(sqlx::AssertSqlSafe(sql));
     for id in &ids {
         query = query.bind(id.0);
     }
-    for (message, emoji, user) in query.fetch_all(&mut *conn).await? {
-        let list = reactions.entry(message).or_default();
-        match list.iter_mut().find(|r| r.emoji == emoji) {
+    for row in query.fetch_all(&mut *conn).await? {
+        let list = reactions.entry(row.message_id).or_default();
+        let user = UserId(row.user_id);
+        match list.iter_mut().find(|r| r.emoji == row.emoji) {
             Some(r) => {
                 r.count += 1;
-                r.user_ids.push(UserId(user));
+                r.user_ids.push(user);
             }
             None => list.push(Reaction {
-                emoji,
+                emoji: row.emoji,
                 count: 1,
-                user_ids: vec![UserId(user)],
+                user_ids: vec![user],
             }),
         }
     }
@@ -177,16 +184,25 @@ async fn attach_mentions(conn: &mut AnyConnection, messages: &mut [Message]) -> 
         "SELECT n.message_id, u.id, u.username FROM mentions n JOIN users u ON u.id = n.user_id \
          WHERE n.message_id IN ({list}) ORDER BY n.message_id, u.username_key"
     );
+    #[derive(sqlx::FromRow)]
+    struct MentionRow {
+        message_id: i64,
+        id: i64,
+        username: String,
+    }
     let mut mentions: HashMap<i64, Vec<UserSummary>> = HashMap::new();
-    let mut query = sqlx::query_as::<_, (i64, i64, String)>(sqlx::AssertSqlSafe(sql));
+    let mut query = sqlx::query_as::<_, MentionRow>(sqlx::AssertSqlSafe(sql));
     for id in &ids {
         query = query.bind(id.0);
     }
-    for (message, id, username) in query.fetch_all(&mut *conn).await? {
-        mentions.entry(message).or_default().push(UserSummary {
-            id: UserId(id),
-            username,
-        });
+    for row in query.fetch_all(&mut *conn).await? {
+        mentions
+            .entry(row.message_id)
+            .or_default()
+            .push(UserSummary {
+                id: UserId(row.id),
+                username: row.username,
+            });
     }
     for m in messages {
         m.mentions = mentions.remove(&m.id.0).unwrap_or_default();
@@ -256,13 +272,18 @@ pub async fn state_of<'c>(
     room: RoomId,
     id: MessageId,
 ) -> Result<Option<(UserId, bool)>> {
-    let row: Option<(i64, Option<i64>)> =
+    #[derive(sqlx::FromRow)]
+    struct State {
+        sender_id: i64,
+        deleted_at: Option<i64>,
+    }
+    let row: Option<State> =
         sqlx::query_as("SELECT sender_id, deleted_at FROM messages WHERE id = ? AND room_id = ?")
             .bind(id.0)
             .bind(room.0)
             .fetch_optional(ex)
             .await?;
-    Ok(row.map(|(sender, deleted)| (UserId(sender), deleted.is_some())))
+    Ok(row.map(|row| (UserId(row.sender_id), row.deleted_at.is_some())))
 }
 
 /// Whole messages by id (any order asked; answered in id order).
@@ -438,13 +459,13 @@ pub async fn replies_to<'c>(
     ex: impl Executor<'c, Database = Any>,
     parent: MessageId,
 ) -> Result<Vec<MessageId>> {
-    let rows: Vec<(i64,)> = sqlx::query_as(
+    let ids: Vec<i64> = sqlx::query_scalar(
         "SELECT id FROM messages WHERE reply_to_id = ? AND deleted_at IS NULL ORDER BY id",
     )
     .bind(parent.0)
     .fetch_all(ex)
     .await?;
-    Ok(rows.into_iter().map(|(id,)| MessageId(id)).collect())
+    Ok(ids.into_iter().map(MessageId).collect())
 }
 
 /// Adds a reaction; false when this user already reacted so (a unique violation).
@@ -533,7 +554,7 @@ pub async fn recent_send_times<'c>(
     since: Timestamp,
     n: u32,
 ) -> Result<Vec<Timestamp>> {
-    let rows: Vec<(i64,)> = sqlx::query_as(
+    let times: Vec<i64> = sqlx::query_scalar(
         "SELECT at FROM rate_events WHERE room_id = ? AND user_id = ? AND at > ? ORDER BY at DESC LIMIT ?",
     )
     .bind(room.0)
@@ -542,7 +563,7 @@ pub async fn recent_send_times<'c>(
     .bind(i64::from(n))
     .fetch_all(ex)
     .await?;
-    Ok(rows.into_iter().map(|(t,)| Timestamp(t)).collect())
+    Ok(times.into_iter().map(Timestamp).collect())
 }
 
 /// Full-text search over the live messages of the rooms `member` belongs to (one room when

@@ -8,6 +8,7 @@
 pub mod auth_attempts;
 pub mod connections;
 pub mod messages;
+pub mod reach;
 pub mod room_members;
 pub mod rooms;
 pub mod users;
@@ -98,14 +99,14 @@ impl Db {
 
     /// How many migrations this database has recorded as applied.
     pub async fn applied_migrations(&self) -> Result<usize> {
-        let (n,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE")
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE")
                 .fetch_one(&self.pool)
                 .await
                 .or_else(|e| match e {
                     // A database never migrated has no bookkeeping table yet.
                     sqlx::Error::Database(ref db) if db.message().contains("_sqlx_migrations") => {
-                        Ok((0,))
+                        Ok(0)
                     }
                     other => Err(other),
                 })?;
@@ -144,10 +145,9 @@ pub(crate) async fn inserted_id(
         return Ok(id);
     }
     // sqlx 0.9's Any driver drops SQLite's rowid (its sqlite `map_result`): ask SQLite.
-    let (id,): (i64,) = sqlx::query_as("SELECT last_insert_rowid()")
+    sqlx::query_scalar("SELECT last_insert_rowid()")
         .fetch_one(conn)
-        .await?;
-    Ok(id)
+        .await
 }
 
 /// `?, ?, ?` for an `IN (…)` list of `n` items.
@@ -155,27 +155,33 @@ pub(crate) fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 
-/// Runs a `SELECT room_id, user id, username …` built from fixed text and one `?` per room,
-/// binding `rooms` in order.
+/// Runs a `SELECT m.room_id, u.id, u.username …` (read by those names) built from fixed text
+/// and one `?` per room, binding `rooms` in order.
 pub(crate) async fn room_users<'c>(
     ex: impl Executor<'c, Database = sqlx::Any>,
     sql: String,
     rooms: &[crate::domain::RoomId],
 ) -> Result<Vec<(crate::domain::RoomId, crate::domain::UserSummary)>> {
+    #[derive(sqlx::FromRow)]
+    struct RoomUser {
+        room_id: i64,
+        id: i64,
+        username: String,
+    }
     // Built only from fixed text and `?` placeholders: nothing user-supplied is interpolated.
-    let mut query = sqlx::query_as::<_, (i64, i64, String)>(sqlx::AssertSqlSafe(sql));
+    let mut query = sqlx::query_as::<_, RoomUser>(sqlx::AssertSqlSafe(sql));
     for room in rooms {
         query = query.bind(room.0);
     }
     let rows = query.fetch_all(ex).await?;
     Ok(rows
         .into_iter()
-        .map(|(room, id, username)| {
+        .map(|row| {
             (
-                crate::domain::RoomId(room),
+                crate::domain::RoomId(row.room_id),
                 crate::domain::UserSummary {
-                    id: crate::domain::UserId(id),
-                    username,
+                    id: crate::domain::UserId(row.id),
+                    username: row.username,
                 },
             )
         })

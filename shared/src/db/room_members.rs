@@ -45,8 +45,8 @@ pub async fn exists<'c>(
     room: RoomId,
     user: UserId,
 ) -> Result<bool> {
-    let row: Option<(i64,)> =
-        sqlx::query_as("SELECT 1 FROM room_members WHERE room_id = ? AND user_id = ?")
+    let row: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM room_members WHERE room_id = ? AND user_id = ?")
             .bind(room.0)
             .bind(user.0)
             .fetch_optional(ex)
@@ -140,7 +140,18 @@ where
     E: Executor<'c, Database = Any> + Copy,
 {
     const ROOMS_PER_STATEMENT: usize = 200;
-    let markers: Vec<(i64, Option<i64>)> =
+    #[derive(sqlx::FromRow)]
+    struct Marker {
+        room_id: i64,
+        last_read_id: Option<i64>,
+    }
+    #[derive(sqlx::FromRow)]
+    struct Counts {
+        room_id: i64,
+        unread: i64,
+        mentions: i64,
+    }
+    let markers: Vec<Marker> =
         match room {
             None => {
                 sqlx::query_as("SELECT room_id, last_read_id FROM room_members WHERE user_id = ?")
@@ -159,39 +170,43 @@ where
     let mut counts = std::collections::HashMap::new();
     for batch in markers.chunks(ROOMS_PER_STATEMENT) {
         let sql = vec![
-            "SELECT ?, \
-             (SELECT COUNT(*) FROM messages WHERE room_id = ? AND id > ? AND sender_id <> ? AND deleted_at IS NULL), \
+            "SELECT ? AS room_id, \
+             (SELECT COUNT(*) FROM messages WHERE room_id = ? AND id > ? AND sender_id <> ? AND deleted_at IS NULL) AS unread, \
              (SELECT COUNT(*) FROM mentions n JOIN messages m ON m.id = n.message_id \
-              WHERE n.user_id = ? AND n.message_id > ? AND m.room_id = ? AND m.sender_id <> ? AND m.deleted_at IS NULL)";
+              WHERE n.user_id = ? AND n.message_id > ? AND m.room_id = ? AND m.sender_id <> ? AND m.deleted_at IS NULL) AS mentions";
             batch.len()
         ]
         .join(" UNION ALL ");
         // Built only from fixed text and `?` placeholders: nothing user-supplied is interpolated.
-        let mut query = sqlx::query_as::<_, (i64, i64, i64)>(sqlx::AssertSqlSafe(sql));
-        for (room, marker) in batch {
-            let marker = marker.unwrap_or(0);
+        let mut query = sqlx::query_as::<_, Counts>(sqlx::AssertSqlSafe(sql));
+        for Marker {
+            room_id,
+            last_read_id,
+        } in batch
+        {
+            let marker = last_read_id.unwrap_or(0);
             query = query
-                .bind(*room)
-                .bind(*room)
+                .bind(*room_id)
+                .bind(*room_id)
                 .bind(marker)
                 .bind(user.0)
                 .bind(user.0)
                 .bind(marker)
-                .bind(*room)
+                .bind(*room_id)
                 .bind(user.0);
         }
-        for (room, unread, mentions) in query.fetch_all(ex).await? {
-            counts.insert(room, (unread, mentions));
+        for row in query.fetch_all(ex).await? {
+            counts.insert(row.room_id, (row.unread, row.mentions));
         }
     }
     Ok(markers
         .into_iter()
-        .map(|(room, marker)| {
-            let (unread, mentions) = counts.get(&room).copied().unwrap_or((0, 0));
+        .map(|marker| {
+            let (unread, mentions) = counts.get(&marker.room_id).copied().unwrap_or((0, 0));
             (
-                RoomId(room),
+                RoomId(marker.room_id),
                 ReadState {
-                    last_read_id: marker.map(MessageId),
+                    last_read_id: marker.last_read_id.map(MessageId),
                     unread_count: unread.max(0) as u64,
                     mention_count: mentions.max(0) as u64,
                 },
@@ -215,14 +230,9 @@ pub async fn members_by_keys<'c>(
         super::placeholders(keys.len())
     );
     // Built only from fixed text and `?` placeholders: nothing user-supplied is interpolated.
-    let mut query = sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(sql)).bind(room.0);
+    let mut query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).bind(room.0);
     for key in keys {
         query = query.bind(key);
     }
-    Ok(query
-        .fetch_all(ex)
-        .await?
-        .into_iter()
-        .map(|(id,)| UserId(id))
-        .collect())
+    Ok(query.fetch_all(ex).await?.into_iter().map(UserId).collect())
 }

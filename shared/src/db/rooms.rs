@@ -19,41 +19,41 @@ pub struct RoomRow {
     pub kind: RoomKind,
 }
 
-type Row = (
-    i64,
-    String,
-    i64,
-    String,
-    i64,
-    Option<i64>,
-    i64,
-    Option<i64>,
-    String,
-);
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    name: String,
+    creator_id: i64,
+    creator_name: String,
+    created_at: i64,
+    last_message_at: Option<i64>,
+    last_seq: i64,
+    owner_id: Option<i64>,
+    kind: String,
+}
 
 /// The shared SELECT list, as a literal so queries stay `&'static str` (sqlx refuses built strings).
 macro_rules! select_rooms {
     () => {
-        "SELECT r.id, r.name, u.id, u.username, r.created_at, r.last_message_at, r.last_seq, r.owner_id, r.kind \
-                      FROM rooms r JOIN users u ON u.id = r.created_by"
+        "SELECT r.id, r.name, u.id AS creator_id, u.username AS creator_name, r.created_at, \
+         r.last_message_at, r.last_seq, r.owner_id, r.kind \
+         FROM rooms r JOIN users u ON u.id = r.created_by"
     };
 }
 
-fn from_row(
-    (id, name, creator_id, creator_name, created_at, last_message_at, last_seq, owner_id, kind): Row,
-) -> RoomRow {
+fn from_row(row: Row) -> RoomRow {
     RoomRow {
-        id: RoomId(id),
-        name,
+        id: RoomId(row.id),
+        name: row.name,
         created_by: UserSummary {
-            id: UserId(creator_id),
-            username: creator_name,
+            id: UserId(row.creator_id),
+            username: row.creator_name,
         },
-        created_at: Timestamp(created_at),
-        last_message_at: last_message_at.map(Timestamp),
-        last_seq,
-        owner_id: owner_id.map(UserId),
-        kind: RoomKind::from_stored(&kind),
+        created_at: Timestamp(row.created_at),
+        last_message_at: row.last_message_at.map(Timestamp),
+        last_seq: row.last_seq,
+        owner_id: row.owner_id.map(UserId),
+        kind: RoomKind::from_stored(&row.kind),
     }
 }
 
@@ -196,14 +196,13 @@ pub async fn lock_taking_seqs(
             }
         }
         Backend::Sqlite => {
-            let row: Option<(i64,)> = sqlx::query_as(
+            sqlx::query_scalar(
                 "UPDATE rooms SET last_seq = last_seq + ? WHERE id = ? RETURNING last_seq",
             )
             .bind(n)
             .bind(id.0)
             .fetch_optional(&mut *conn)
-            .await?;
-            row.map(|(last,)| last)
+            .await?
         }
     };
     Ok(last.map(|last| last - n + 1))
@@ -245,7 +244,7 @@ pub async fn take_seqs(conn: &mut AnyConnection, id: RoomId, n: i64) -> Result<i
         .bind(id.0)
         .execute(&mut *conn)
         .await?;
-    let (last,): (i64,) = sqlx::query_as("SELECT last_seq FROM rooms WHERE id = ?")
+    let last: i64 = sqlx::query_scalar("SELECT last_seq FROM rooms WHERE id = ?")
         .bind(id.0)
         .fetch_one(&mut *conn)
         .await?;

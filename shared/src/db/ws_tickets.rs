@@ -31,20 +31,26 @@ pub async fn find<'c>(
     ticket_hash: &str,
     now: Timestamp,
 ) -> Result<Option<(UserSummary, Timestamp)>> {
-    let row: Option<(i64, String, i64)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Ticket {
+        user_id: i64,
+        username: String,
+        token_expires_at: i64,
+    }
+    let row: Option<Ticket> = sqlx::query_as(
         "SELECT t.user_id, u.username, t.token_expires_at FROM ws_tickets t JOIN users u ON u.id = t.user_id WHERE t.ticket_hash = ? AND t.expires_at > ?",
     )
     .bind(ticket_hash)
     .bind(now.millis())
     .fetch_optional(ex)
     .await?;
-    Ok(row.map(|(id, username, expires)| {
+    Ok(row.map(|row| {
         (
             UserSummary {
-                id: UserId(id),
-                username,
+                id: UserId(row.user_id),
+                username: row.username,
             },
-            Timestamp(expires),
+            Timestamp(row.token_expires_at),
         )
     }))
 }

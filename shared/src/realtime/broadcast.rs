@@ -178,6 +178,7 @@ impl Broadcaster {
         if connections.is_empty() {
             return FanOutReport::default();
         }
+        let started = std::time::Instant::now();
         let payload = Bytes::from(frame.to_json());
         let outcomes: Vec<(Connection, PostOutcome)> = match &self.transport {
             Transport::InProcess(sockets) => {
@@ -219,6 +220,13 @@ impl Broadcaster {
                 }
             }
         }
+        crate::metrics::fan_out(crate::metrics::FanOut {
+            size: connections.len(),
+            delivered: report.delivered,
+            gone: report.gone.len(),
+            failed: report.failed,
+            duration: started.elapsed(),
+        });
         report
     }
 }

@@ -90,7 +90,10 @@ pub async fn on_connect(
     event: &ApiGatewayWebsocketProxyRequest,
 ) -> ApiGatewayProxyResponse {
     match connect(state, event).await {
-        Ok(()) => response(200, None),
+        Ok(()) => {
+            crate::metrics::connection_opened();
+            response(200, None)
+        }
         Err(e) => error_response(&e),
     }
 }
@@ -142,7 +145,7 @@ async fn connect(state: &AppState, event: &ApiGatewayWebsocketProxyRequest) -> R
             viewing_room_id: room,
             connected_at: now,
             last_seen_at: now,
-            expires_at: Timestamp(user.expires_at.saturating_mul(1000)),
+            expires_at: Timestamp::from_unix_secs(user.expires_at),
         },
     )
     .await?;
@@ -246,7 +249,7 @@ pub async fn on_message(
             let user = AuthUser {
                 id: connection.user_id,
                 username,
-                expires_at: connection.expires_at.millis() / 1000,
+                expires_at: connection.expires_at.unix_secs(),
             };
             for answer in handle_frame(state, &connection, &user, frame).await {
                 reply(answer).await;
@@ -264,18 +267,11 @@ async fn handle_frame(
     user: &AuthUser,
     frame: ClientFrame,
 ) -> Vec<ServerFrame> {
-    if frame.action == Action::Ping {
-        return vec![ServerFrame::Pong];
-    }
     let client_id = frame.action.client_id();
-    let fail = |e: Error| vec![ServerFrame::error_in(&e, client_id.clone(), frame.room_id)];
-    let room = match room_of(connection, frame.room_id) {
-        Ok(room) => room,
-        Err(e) => return fail(e),
-    };
-    match act(state, connection, user, room, frame.action.clone()).await {
+    let room = room_of(connection, frame.room_id);
+    match act(state, connection, user, room, frame.action).await {
         Ok(frames) => frames,
-        Err(e) => fail(e),
+        Err(e) => vec![ServerFrame::error_in(&e, client_id, frame.room_id)],
     }
 }
 
@@ -297,20 +293,24 @@ fn room_of(connection: &Connection, named: Option<RoomId>) -> Result<RoomId> {
     }
 }
 
+/// `room` is the frame's room or why it has none ([`room_of`]): every action but `ping` needs
+/// one, and that error comes before any other.
 async fn act(
     state: &AppState,
     connection: &Connection,
     user: &AuthUser,
-    room: RoomId,
+    room: Result<RoomId>,
     action: Action,
 ) -> Result<Vec<ServerFrame>> {
     match action {
+        // A ping is about no room: a user connection's ping names none.
         Action::Ping => Ok(vec![ServerFrame::Pong]),
         Action::Sync {
             after,
             since,
             limit,
         } => {
+            let room = room?;
             let cursor = PageCursor::parse_params(CursorParams {
                 after,
                 since,
@@ -331,6 +331,7 @@ async fn act(
             client_id,
             reply_to,
         } => {
+            let room = room?;
             let new = messages::NewPost {
                 content: &content,
                 client_id: client_id.as_deref(),
@@ -351,11 +352,11 @@ async fn act(
             message_id,
             content,
         } => {
-            messages::edit(state, user, room, MessageId(message_id), &content).await?;
+            messages::edit(state, user, room?, MessageId(message_id), &content).await?;
             Ok(vec![])
         }
         Action::DeleteMessage { message_id } => {
-            messages::delete(state, user, room, MessageId(message_id)).await?;
+            messages::delete(state, user, room?, MessageId(message_id)).await?;
             Ok(vec![])
         }
         Action::React {
@@ -363,16 +364,16 @@ async fn act(
             emoji,
             on,
         } => {
-            messages::react(state, user, room, MessageId(message_id), &emoji, on).await?;
+            messages::react(state, user, room?, MessageId(message_id), &emoji, on).await?;
             Ok(vec![])
         }
         Action::Typing => {
-            rooms::typing(state, user, room).await?;
+            rooms::typing(state, user, room?).await?;
             Ok(vec![])
         }
         // The `read` frame reaches this connection with the user's other ones.
         Action::Read { message_id } => {
-            rooms::mark_read(state, user, room, MessageId(message_id)).await?;
+            rooms::mark_read(state, user, room?, MessageId(message_id)).await?;
             Ok(vec![])
         }
     }
@@ -390,7 +391,10 @@ pub async fn on_disconnect(
     };
     tracing::Span::current().record("connection_id", connection_id);
     match disconnect(state, connection_id).await {
-        Ok(()) => response(200, None),
+        Ok(()) => {
+            crate::metrics::connection_closed();
+            response(200, None)
+        }
         Err(e) => error_response(&e),
     }
 }

@@ -37,10 +37,6 @@ pub const CONNECT_GRACE: Duration = Duration::from_secs(30);
 /// Rows removed by one expiry sweep at most (the rest go at the next one).
 const SWEEP_BATCH: u32 = 500;
 
-fn millis_before(now: Timestamp, span: Duration) -> Timestamp {
-    Timestamp(now.millis() - span.as_millis() as i64)
-}
-
 /// Posts `frame` to `to` and forgets the connections that answered 410.
 pub async fn send(state: &AppState, to: &[Connection], frame: &ServerFrame) -> FanOutReport {
     let report = state.broadcaster.send(to, frame).await;
@@ -240,8 +236,8 @@ pub async fn expire_stale(state: &AppState) -> Result<()> {
     let now = Timestamp::now();
     let expired = db::connections::expired(
         &state.db.pool,
-        millis_before(now, IDLE_TIMEOUT),
-        millis_before(now, MAX_CONNECTION_LIFETIME),
+        now - IDLE_TIMEOUT,
+        now - MAX_CONNECTION_LIFETIME,
         SWEEP_BATCH,
     )
     .await?;
@@ -263,7 +259,7 @@ pub async fn expire_stale(state: &AppState) -> Result<()> {
 /// Deletes the rows of connections that answered 410 (see [`CONNECT_GRACE`]); returns the
 /// users left with no connection.
 async fn forget_gone(state: &AppState, gone: &[Connection]) -> Vec<UserId> {
-    let connecting_since = millis_before(Timestamp::now(), CONNECT_GRACE);
+    let connecting_since = Timestamp::now() - CONNECT_GRACE;
     let mut users = Vec::new();
     for c in gone {
         match db::connections::delete_gone(&state.db.pool, &c.connection_id, connecting_since).await
