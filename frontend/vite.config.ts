@@ -17,7 +17,9 @@ export default defineConfig({
   },
   build: {
     target: 'es2022',
-    sourcemap: true,
+    // No source maps in the published build: they would ship the whole source to the CDN
+    // (`npm run dev` still serves them: the dev server always does).
+    sourcemap: false,
   },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],

@@ -82,6 +82,8 @@ export async function startLocalDev(extraEnv = {}) {
     REGISTER_MAX_PER_ADDRESS: '0',
     LOGIN_MAX_ATTEMPTS_PER_ADDRESS: '0',
     FRONTEND_DIST: distDir,
+    // Test the build in dist/ as it is: local-dev must not rebuild it under a running suite.
+    LOCAL_BUILD_SPA: 'off',
     RUST_LOG: process.env.RUST_LOG || 'info',
     ...extraEnv,
   };

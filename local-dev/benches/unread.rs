@@ -51,7 +51,7 @@ async fn main() {
     let as_user = |u: &shared::domain::User| shared::auth::AuthUser {
         id: u.id,
         username: u.username.clone(),
-        expires_at: i64::MAX / 1000,
+        expires_at: shared::domain::Timestamp(i64::MAX / 2),
     };
     let (writer_auth, reader_auth) = (as_user(&writer), as_user(&reader));
 

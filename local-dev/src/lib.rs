@@ -8,13 +8,16 @@
 //!   handlers' real AWS SDK client (`LOCAL_BROADCAST=sdk`, as in AWS) and for other processes.
 //!   By default the handlers skip the HTTP round trip and hand frames to the sockets directly,
 //!   by the same rules ([`shim::Registry::deliver`]).
-//! - The SPA: [`spa`] serves `frontend/dist` and its `config.json`.
+//! - The SPA: [`spa`] serves `frontend/dist` and its `config.json`; the binary first builds it
+//!   when it is missing or stale ([`spa_build`]; never [`start`], so tests never run npm).
+//! - `/api/docs`: Swagger UI over `/api/openapi.json`, its files built in ([`spa::api_docs`]).
 //!
 //! Nothing here decides chat behaviour; that is `shared`'s job.
 
 pub mod management;
 pub mod shim;
 pub mod spa;
+pub mod spa_build;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -86,7 +89,7 @@ pub enum StartError {
     #[error(transparent)]
     State(#[from] shared::state::StartupError),
     #[error(transparent)]
-    Unreachable(#[from] shared::db::reach::Unreachable),
+    NotReady(#[from] shared::db::reach::NotReady),
     #[error("cannot prepare the database ({url}): {source}")]
     Database { url: String, source: shared::Error },
 }
@@ -119,9 +122,6 @@ pub async fn start(addr: &str, mut options: Options) -> Result<LocalDev, StartEr
     options.config.websocket_api_endpoint = Some(endpoint.clone());
 
     let url = options.config.database_url_redacted();
-    if let db::reach::Reached::Created(name) = db::reach::database(&options.config, true).await? {
-        tracing::info!(database = %name, "created the database, which did not exist");
-    }
     let registry = shim::Registry::default();
     let broadcaster = match options.transport {
         LocalTransport::InProcess => Broadcaster::in_process(Arc::new(registry.clone())),
@@ -132,7 +132,7 @@ pub async fn start(addr: &str, mut options: Options) -> Result<LocalDev, StartEr
         url: url.clone(),
         source,
     };
-    state.db.migrate().await.map_err(db_error)?;
+    db::reach::prepare(&state.config, &state.db).await?;
     let removed = db::connections::delete_by_endpoint(&state.db.pool, &endpoint)
         .await
         .map_err(db_error)?;
@@ -157,8 +157,8 @@ pub async fn start(addr: &str, mut options: Options) -> Result<LocalDev, StartEr
     })
 }
 
-/// local-dev's routes: the shim and management API first, then `/api/*` to the REST app and
-/// everything else to the SPA.
+/// local-dev's routes: the shim, the management API and the API docs first, then `/api/*` to
+/// the REST app and everything else to the SPA.
 pub fn router(state: AppState, sockets: shim::Sockets, frontend_dist: PathBuf) -> Router {
     let rest = shared::http::app(state);
     let spa = spa::service(frontend_dist);
@@ -177,6 +177,7 @@ pub fn router(state: AppState, sockets: shim::Sockets, frontend_dist: PathBuf) -
                 )),
         )
         .with_state(sockets)
+        .merge(spa::api_docs())
         .layer(shared::http::trace_layer());
     local.fallback_service(tower::service_fn(move |request: Request| {
         let (rest, spa) = (rest.clone(), spa.clone());

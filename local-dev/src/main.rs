@@ -5,12 +5,14 @@
 
 use std::path::PathBuf;
 
-use shared::config::{Config, LocalSettings, Profile};
+use local_dev::spa_build::build_if_stale;
+use shared::config::{Config, LocalSettings, Profile, SpaBuild};
 use tracing_subscriber::EnvFilter;
 
 const USAGE: &str = "usage: local-dev [migrate]
 
-  (no argument)  serve the REST API, the WebSocket shim and the SPA on HOST:PORT
+  (no argument)  serve the REST API, the WebSocket shim and the SPA on HOST:PORT, building
+                 the SPA first when it is missing or stale (LOCAL_BUILD_SPA=off: never)
   migrate        apply the database migrations to DATABASE_URL and exit
 
 Configuration comes from environment variables (and a .env file): see README.md.";
@@ -45,16 +47,10 @@ fn exit(message: &dyn std::fmt::Display) -> ! {
 }
 
 async fn migrate(config: Config) {
-    let url = config.database_url_redacted();
-    match shared::db::reach::database(&config, true).await {
-        Ok(shared::db::reach::Reached::Created(name)) => println!("created database {name}"),
-        Ok(shared::db::reach::Reached::Ready) => {}
-        Err(e) => exit(&e),
-    }
     let db = shared::db::Db::connect_lazy(&config).unwrap_or_else(|e| exit(&e));
-    match db.migrate().await {
-        Ok(()) => println!("migrations applied to {url}"),
-        Err(e) => exit(&format!("migrating {url} failed: {e}")),
+    match shared::db::reach::prepare(&config, &db).await {
+        Ok(()) => println!("migrations applied to {}", config.database_url_redacted()),
+        Err(e) => exit(&e),
     }
 }
 
@@ -66,9 +62,18 @@ async fn serve(config: Config) {
         );
     }
     let database = config.database_url_redacted();
+    let frontend_dist = settings.frontend_dist.unwrap_or_else(default_dist);
+    if settings.build_spa == SpaBuild::Auto {
+        // Before `start`, so the router sees the fresh build; a build that goes wrong (even a
+        // panic, caught by the task) still leaves the API to start.
+        let dist = frontend_dist.clone();
+        if let Err(panicked) = tokio::task::spawn_blocking(move || build_if_stale(&dist)).await {
+            tracing::warn!(error = %panicked, "building the SPA failed; serving the API anyway");
+        }
+    }
     let options = local_dev::Options {
         config,
-        frontend_dist: settings.frontend_dist.unwrap_or_else(default_dist),
+        frontend_dist,
         limits: local_dev::Limits {
             idle_timeout: settings.idle_timeout,
             max_lifetime: settings.max_lifetime,

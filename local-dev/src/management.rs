@@ -2,7 +2,7 @@
 //! AWS SDK client: `POST` delivers a frame, `GET` describes a connection, `DELETE` closes it.
 //! Errors are shaped as API Gateway's (status + `x-amzn-ErrorType`), so the SDK surfaces them
 //! as the same typed errors (`GoneException` for 410); those shapes and the request checks
-//! are `shared::testing::stand_in`'s, shared with the functions' tests' recorder.
+//! are `shared::management_api`'s, shared with the functions' tests' recorder.
 
 use axum::body::Bytes;
 use axum::extract::ws::Utf8Bytes;
@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use shared::domain::Timestamp;
-use shared::testing::stand_in::{aws_error, gone};
+use shared::management_api::{aws_error, gone};
 
 use crate::shim::{Delivery, Phase, Sockets, close_from_server};
 
@@ -19,18 +19,18 @@ use crate::shim::{Delivery, Phase, Sockets, close_from_server};
 /// limit and carry a valid SigV4 signature made with local-dev's own key
 /// ([`crate::Options::management_secret`]), as the handlers' SDK client makes it. Anyone else
 /// on the API's port gets API Gateway's 403s. The checks are the ones the functions' tests'
-/// stand-in makes ([`shared::testing::stand_in::check`]).
+/// stand-in makes ([`shared::management_api::check`]).
 pub async fn require_signature(
     State(sockets): State<Sockets>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
     let (parts, body) = request.into_parts();
-    let body =
-        match shared::testing::stand_in::check(&parts, body, sockets.management_secret()).await {
-            Ok(body) => body,
-            Err(refused) => return refused,
-        };
+    let body = match shared::management_api::check(&parts, body, sockets.management_secret()).await
+    {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
     if !sockets.management_delay.is_zero() {
         tokio::time::sleep(sockets.management_delay).await;
     }

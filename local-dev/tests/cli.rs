@@ -104,3 +104,99 @@ fn with_no_configuration_it_serves_on_sqlite_and_warns_about_the_dev_key() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("JWT_SECRET is not set"));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// The MySQL server of `TEST_MYSQL_URL` without its database (`mysql://user@host:port`), or
+/// `None` (the skip is printed; `REQUIRE_MYSQL=1` makes it a failure).
+fn mysql_server() -> Option<String> {
+    let Ok(url) = std::env::var("TEST_MYSQL_URL") else {
+        assert!(
+            std::env::var("REQUIRE_MYSQL").is_err(),
+            "REQUIRE_MYSQL is set but TEST_MYSQL_URL is not"
+        );
+        eprintln!("SKIPPED: the MySQL start-up diagnosis (TEST_MYSQL_URL is not set)");
+        return None;
+    };
+    let authority = url.find("://").map_or(0, |i| i + 3);
+    let end = url[authority..]
+        .find(['/', '?'])
+        .map_or(url.len(), |i| authority + i);
+    Some(url[..end].to_string())
+}
+
+/// `local-dev migrate` against `url`: exit code and stderr's non-empty lines.
+fn migrate_on(url: &str) -> (Option<i32>, Vec<String>, String) {
+    let output = local_dev()
+        .arg("migrate")
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "info")
+        .output()
+        .unwrap();
+    let lines = String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect();
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    (output.status.code(), lines, stdout)
+}
+
+#[test]
+fn a_mysql_that_cannot_be_used_is_named_in_one_line() {
+    let Some(server) = mysql_server() else { return };
+    let host_port = server.rsplit('@').next().unwrap().to_string();
+    for (url, says) in [
+        (
+            "mysql://root@127.0.0.1:1/chat".to_string(),
+            "refused the connection",
+        ),
+        (
+            format!("mysql://nobody:wrong-password@{host_port}/test"),
+            "denied access to user 'nobody'",
+        ),
+        (
+            "mysql://root@no-such-host.invalid:3306/chat".to_string(),
+            "unknown host 'no-such-host.invalid'",
+        ),
+    ] {
+        let (code, lines, _) = migrate_on(&url);
+        assert_eq!(code, Some(1), "{url}: {lines:?}");
+        assert_eq!(lines.len(), 1, "one line for {url}: {lines:?}");
+        assert!(lines[0].contains(says), "{url}: {lines:?}");
+        assert!(!lines[0].contains("wrong-password"), "{lines:?}");
+    }
+}
+
+#[test]
+fn a_missing_mysql_database_is_created_then_migrated() {
+    let Some(server) = mysql_server() else { return };
+    let name = format!("chat_cli_created_{}", std::process::id());
+    let (code, lines, stdout) = migrate_on(&format!("{server}/{name}"));
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let tables: Vec<String> = runtime.block_on(async {
+        use sqlx::Connection as _;
+        let mut connection = sqlx::MySqlConnection::connect(&server).await.unwrap();
+        let tables = sqlx::query_scalar(
+            "SELECT CAST(table_name AS CHAR) FROM information_schema.tables WHERE table_schema = ?",
+        )
+        .bind(&name)
+        .fetch_all(&mut connection)
+        .await
+        .unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS `{name}`"
+        )))
+        .execute(&mut connection)
+        .await
+        .unwrap();
+        tables
+    });
+    assert_eq!(code, Some(0), "{lines:?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("created the database") && l.contains(&name)),
+        "{lines:?}"
+    );
+    assert!(stdout.contains("migrations applied"), "{stdout}");
+    assert!(tables.iter().any(|t| t == "messages"), "{tables:?}");
+}

@@ -199,7 +199,7 @@ async fn admit(
 /// Forgets attempts older than every window (cheap on its index; runs with each attempt).
 async fn sweep(state: &AppState, conn: &mut db::AnyConnection, now: Timestamp) -> Result<()> {
     let window = state.config.login_throttle.longest_window();
-    let before = Timestamp(now.millis() - window.as_millis() as i64);
+    let before = now - window;
     db::auth_attempts::delete_older_than(&mut *conn, before).await?;
     Ok(())
 }
@@ -243,8 +243,8 @@ pub async fn issue_ws_ticket(state: &AppState, user: &AuthUser) -> Result<WsTick
         &state.db.pool,
         &ticket_hash(&ticket),
         user.id,
-        Timestamp(user.expires_at.saturating_mul(1000)),
-        Timestamp(now.millis() + WS_TICKET_TTL.as_millis() as i64),
+        user.expires_at,
+        now + WS_TICKET_TTL,
     )
     .await?;
     Ok(WsTicket {
@@ -266,7 +266,7 @@ pub async fn redeem_ws_ticket(state: &AppState, ticket: &str) -> Result<AuthUser
     Ok(AuthUser {
         id: user.id,
         username: user.username,
-        expires_at: token_expires_at.millis() / 1000,
+        expires_at: token_expires_at,
     })
 }
 

@@ -73,7 +73,7 @@ impl PasswordHasher {
     }
 }
 
-/// The claims of API.md: `sub` (user id as a string), `username`, `iat`, `exp`.
+/// The claims of docs/api.md: `sub` (user id as a string), `username`, `iat`, `exp`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Claims {
     pub sub: String,
@@ -87,8 +87,8 @@ pub struct Claims {
 pub struct AuthUser {
     pub id: UserId,
     pub username: String,
-    /// When the token stops being valid (seconds since the epoch): open sockets check it too.
-    pub expires_at: i64,
+    /// When the token stops being valid: open sockets check it too.
+    pub expires_at: crate::domain::Timestamp,
 }
 
 #[derive(Clone)]
@@ -119,7 +119,7 @@ impl JwtKeys {
     }
 
     pub fn issue(&self, user_id: UserId, username: &str) -> Result<String> {
-        let now = Timestamp::now().millis() / 1000;
+        let now = Timestamp::now().unix_secs();
         let claims = Claims {
             sub: user_id.to_string(),
             username: username.to_string(),
@@ -147,7 +147,7 @@ impl JwtKeys {
         Ok(AuthUser {
             id: UserId(id),
             username: data.claims.username,
-            expires_at: data.claims.exp,
+            expires_at: crate::domain::Timestamp::from_unix_secs(data.claims.exp),
         })
     }
 }

@@ -1,6 +1,6 @@
-//! Domain nouns and the validated inputs of API.md's field rules. A value of `Username`,
+//! Domain nouns and the validated inputs of docs/api.md's field rules. A value of `Username`,
 //! `RoomName`, `MessageContent`… has passed its rule, so nothing invalid reaches `db/`.
-//! Wire types serialize exactly as API.md spells them.
+//! Wire types serialize exactly as docs/api.md spells them.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -352,7 +352,7 @@ impl Emoji {
     }
 }
 
-// ---- wire types (API.md) ----
+// ---- wire types (docs/api.md) ----
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct User {

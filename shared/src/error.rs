@@ -67,7 +67,7 @@ impl Error {
         }
     }
 
-    /// The stable, machine-readable `code` of API.md's error body.
+    /// The stable, machine-readable `code` of docs/api.md's error body.
     pub fn code(&self) -> &'static str {
         match self {
             Error::BadRequest(_) => "bad_request",
@@ -93,9 +93,14 @@ impl Error {
         }
     }
 
-    /// Logs a server-side failure once, with its full cause; client errors are not logged as errors.
-    pub fn log(&self) {
+    /// Reports an error once, as it is answered: a server-side failure is logged with its full
+    /// cause (client errors are not logged as errors) and a refusal is counted. Counting here,
+    /// not where the limit is checked, counts a retried transaction's refusal once.
+    pub fn report(&self) {
         match self {
+            Error::RateLimited { .. } => {
+                crate::metrics::count(crate::metrics::Counter::RateLimited)
+            }
             Error::Unavailable(e) => tracing::warn!(error = %e, "database unavailable"),
             Error::Database(e) => tracing::error!(error = %e, "database error"),
             Error::Internal(e) => tracing::error!(error = %e, "internal error"),
@@ -113,7 +118,7 @@ impl Error {
     }
 }
 
-/// API.md's error body: `{"error":{"code","message"}}`.
+/// docs/api.md's error body: `{"error":{"code","message"}}`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
@@ -149,7 +154,7 @@ fn is_connectivity(e: &sqlx::Error) -> bool {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        self.log();
+        self.report();
         let mut response = (self.status(), axum::Json(self.body())).into_response();
         if let Error::PayloadTooLarge { .. } = self {
             // The unread rest of the body is still on the wire: end the connection rather than

@@ -38,6 +38,8 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod http;
+#[cfg(feature = "management-api")]
+pub mod management_api;
 pub mod messages;
 pub mod metrics;
 pub mod realtime;

@@ -215,7 +215,7 @@ pub async fn post(
     let message = db::messages::load_new(&mut tx, id, !mentioned.is_empty()).await?;
     tx.commit().await?;
 
-    crate::metrics::message_posted();
+    crate::metrics::count(crate::metrics::Counter::MessagesPosted);
     push::message(state, &message).await;
     Ok(Posted::Created(message))
 }

@@ -21,9 +21,6 @@ const SERVICE: &str = "chat";
 /// Upper bounds (ms) of the fan-out duration histogram's buckets.
 const DURATION_BUCKETS_MS: [u64; 10] = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 5000];
 
-static COUNTERS: Counters = Counters::new();
-static EMF_NAMESPACE: OnceLock<String> = OnceLock::new();
-
 /// What one fan-out did, as measured by the broadcaster.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FanOut {
@@ -34,40 +31,85 @@ pub struct FanOut {
     pub duration: Duration,
 }
 
-struct Counters {
-    connections_opened: AtomicU64,
-    connections_closed: AtomicU64,
-    messages_posted: AtomicU64,
-    rate_limited: AtomicU64,
-    fan_outs: AtomicU64,
-    fan_out_targets: AtomicU64,
-    posts_delivered: AtomicU64,
-    posts_gone: AtomicU64,
-    posts_failed: AtomicU64,
-    fan_out_micros: AtomicU64,
-    /// Cumulative-free counts per bucket of `DURATION_BUCKETS_MS`, then one for "above".
-    fan_out_buckets: [AtomicU64; DURATION_BUCKETS_MS.len() + 1],
+static COUNTS: [AtomicU64; SERIES.len()] = [const { AtomicU64::new(0) }; SERIES.len()];
+static FAN_OUT_MICROS: AtomicU64 = AtomicU64::new(0);
+/// Counts per bucket of `DURATION_BUCKETS_MS` (not cumulative), then one for "above".
+static FAN_OUT_BUCKETS: [AtomicU64; DURATION_BUCKETS_MS.len() + 1] =
+    [const { AtomicU64::new(0) }; DURATION_BUCKETS_MS.len() + 1];
+static EMF_NAMESPACE: OnceLock<String> = OnceLock::new();
+
+/// The counted events; each is one row of `SERIES`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counter {
+    ConnectionsOpened,
+    ConnectionsClosed,
+    /// A new message was stored (a retried `client_id` is not a new message).
+    MessagesPosted,
+    /// A request or frame was refused with `rate_limited`.
+    RateLimited,
+    FanOuts,
+    FanOutTargets,
+    PostsDelivered,
+    PostsGone,
+    PostsFailed,
 }
 
-impl Counters {
-    const fn new() -> Counters {
-        #[allow(clippy::declare_interior_mutable_const)] // a template for the array, copied
-        const ZERO: AtomicU64 = AtomicU64::new(0);
-        Counters {
-            connections_opened: ZERO,
-            connections_closed: ZERO,
-            messages_posted: ZERO,
-            rate_limited: ZERO,
-            fan_outs: ZERO,
-            fan_out_targets: ZERO,
-            posts_delivered: ZERO,
-            posts_gone: ZERO,
-            posts_failed: ZERO,
-            fan_out_micros: ZERO,
-            fan_out_buckets: [ZERO; DURATION_BUCKETS_MS.len() + 1],
-        }
-    }
+/// One counter's names: its CloudWatch metric (the per-event value) and its Prometheus series.
+struct Series {
+    emf: &'static str,
+    prometheus: &'static str,
+    help: &'static str,
 }
+
+/// Indexed by `Counter as usize`.
+const SERIES: [Series; 9] = [
+    Series {
+        emf: "ConnectionsOpened",
+        prometheus: "chat_connections_opened_total",
+        help: "WebSocket connections accepted at $connect.",
+    },
+    Series {
+        emf: "ConnectionsClosed",
+        prometheus: "chat_connections_closed_total",
+        help: "WebSocket connections that ran $disconnect.",
+    },
+    Series {
+        emf: "MessagesPosted",
+        prometheus: "chat_messages_posted_total",
+        help: "New messages stored (retries of a client_id not counted).",
+    },
+    Series {
+        emf: "RateLimited",
+        prometheus: "chat_rate_limited_total",
+        help: "Requests and frames refused with rate_limited.",
+    },
+    // In CloudWatch this is FanOutSize's sample count: no line of its own.
+    Series {
+        emf: "FanOuts",
+        prometheus: "chat_fan_outs_total",
+        help: "Fan-outs of one frame to the connections of a room or a user.",
+    },
+    Series {
+        emf: "FanOutSize",
+        prometheus: "chat_fan_out_targets_total",
+        help: "Connections targeted by fan-outs (the sum of fan-out sizes).",
+    },
+    Series {
+        emf: "PostsDelivered",
+        prometheus: "chat_posts_delivered_total",
+        help: "Frames delivered to a connection.",
+    },
+    Series {
+        emf: "PostsGone",
+        prometheus: "chat_posts_gone_total",
+        help: "Posts answered 410 Gone (the connection was forgotten).",
+    },
+    Series {
+        emf: "PostsFailed",
+        prometheus: "chat_posts_failed_total",
+        help: "Posts that failed otherwise (logged).",
+    },
+];
 
 /// From now on every event is also printed as an EMF line under `namespace` (Lambda's cold
 /// start calls this once; later calls keep the first namespace).
@@ -75,50 +117,43 @@ pub fn emit_emf(namespace: &str) {
     let _already_set = EMF_NAMESPACE.set(namespace.to_string());
 }
 
-pub fn connection_opened() {
-    COUNTERS.connections_opened.fetch_add(1, Relaxed);
-    emf(&[("ConnectionsOpened", Unit::Count, 1.0)]);
+/// One event happened.
+pub fn count(counter: Counter) {
+    add(counter, 1);
+    emf(&[(SERIES[counter as usize].emf, Unit::Count, 1.0)]);
 }
 
-pub fn connection_closed() {
-    COUNTERS.connections_closed.fetch_add(1, Relaxed);
-    emf(&[("ConnectionsClosed", Unit::Count, 1.0)]);
+fn add(counter: Counter, n: usize) {
+    COUNTS[counter as usize].fetch_add(n as u64, Relaxed);
 }
 
-/// A new message was stored (a retried `client_id` is not a new message).
-pub fn message_posted() {
-    COUNTERS.messages_posted.fetch_add(1, Relaxed);
-    emf(&[("MessagesPosted", Unit::Count, 1.0)]);
-}
-
-/// A request or frame was refused with `rate_limited`.
-pub fn rate_limited() {
-    COUNTERS.rate_limited.fetch_add(1, Relaxed);
-    emf(&[("RateLimited", Unit::Count, 1.0)]);
-}
-
+/// One fan-out: counted, timed into the histogram, and one EMF line with its size, outcome
+/// and duration (so CloudWatch can chart averages and percentiles per fan-out).
 pub fn fan_out(f: FanOut) {
-    let c = &COUNTERS;
-    c.fan_outs.fetch_add(1, Relaxed);
-    c.fan_out_targets.fetch_add(f.size as u64, Relaxed);
-    c.posts_delivered.fetch_add(f.delivered as u64, Relaxed);
-    c.posts_gone.fetch_add(f.gone as u64, Relaxed);
-    c.posts_failed.fetch_add(f.failed as u64, Relaxed);
-    c.fan_out_micros
-        .fetch_add(f.duration.as_micros() as u64, Relaxed);
+    add(Counter::FanOuts, 1);
+    let outcome = [
+        (Counter::FanOutTargets, f.size),
+        (Counter::PostsDelivered, f.delivered),
+        (Counter::PostsGone, f.gone),
+        (Counter::PostsFailed, f.failed),
+    ];
+    for (counter, n) in outcome {
+        add(counter, n);
+    }
+    FAN_OUT_MICROS.fetch_add(f.duration.as_micros() as u64, Relaxed);
     let ms = f.duration.as_secs_f64() * 1000.0;
     let bucket = DURATION_BUCKETS_MS
         .iter()
         .position(|&bound| ms <= bound as f64)
         .unwrap_or(DURATION_BUCKETS_MS.len());
-    c.fan_out_buckets[bucket].fetch_add(1, Relaxed);
-    emf(&[
-        ("FanOutSize", Unit::Count, f.size as f64),
-        ("PostsDelivered", Unit::Count, f.delivered as f64),
-        ("PostsGone", Unit::Count, f.gone as f64),
-        ("PostsFailed", Unit::Count, f.failed as f64),
-        ("FanOutDuration", Unit::Milliseconds, ms),
-    ]);
+    FAN_OUT_BUCKETS[bucket].fetch_add(1, Relaxed);
+
+    let mut values: Vec<(&str, Unit, f64)> = outcome
+        .iter()
+        .map(|&(counter, n)| (SERIES[counter as usize].emf, Unit::Count, n as f64))
+        .collect();
+    values.push(("FanOutDuration", Unit::Milliseconds, ms));
+    emf(&values);
 }
 
 #[derive(Clone, Copy)]
@@ -170,74 +205,50 @@ fn emf_line(namespace: &str, timestamp_ms: i64, values: &[(&str, Unit, f64)]) ->
     line.to_string()
 }
 
+/// The name of the fan-out duration histogram in `prometheus_text`.
+const DURATION_HISTOGRAM: &str = "chat_fan_out_duration_seconds";
+
 /// The counters in Prometheus' text exposition format (version 0.0.4).
 pub fn prometheus_text() -> String {
-    let c = &COUNTERS;
     let mut out = String::new();
-    let mut counter = |name: &str, help: &str, value: &AtomicU64| {
-        let _ = writeln!(out, "# HELP {name} {help}");
+    for (series, value) in SERIES.iter().zip(&COUNTS) {
+        let name = series.prometheus;
+        let _ = writeln!(out, "# HELP {name} {}", series.help);
         let _ = writeln!(out, "# TYPE {name} counter");
         let _ = writeln!(out, "{name} {}", value.load(Relaxed));
-    };
-    counter(
-        "chat_connections_opened_total",
-        "WebSocket connections accepted at $connect.",
-        &c.connections_opened,
-    );
-    counter(
-        "chat_connections_closed_total",
-        "WebSocket connections that ran $disconnect.",
-        &c.connections_closed,
-    );
-    counter(
-        "chat_messages_posted_total",
-        "New messages stored (retries of a client_id not counted).",
-        &c.messages_posted,
-    );
-    counter(
-        "chat_rate_limited_total",
-        "Requests and frames refused with rate_limited.",
-        &c.rate_limited,
-    );
-    counter(
-        "chat_fan_out_targets_total",
-        "Connections targeted by fan-outs (the sum of fan-out sizes).",
-        &c.fan_out_targets,
-    );
-    counter(
-        "chat_posts_delivered_total",
-        "Frames delivered to a connection.",
-        &c.posts_delivered,
-    );
-    counter(
-        "chat_posts_gone_total",
-        "Posts answered 410 Gone (the connection was forgotten).",
-        &c.posts_gone,
-    );
-    counter(
-        "chat_posts_failed_total",
-        "Posts that failed otherwise (logged).",
-        &c.posts_failed,
-    );
+    }
 
-    let name = "chat_fan_out_duration_seconds";
+    let name = DURATION_HISTOGRAM;
     let _ = writeln!(
         out,
         "# HELP {name} Wall time of one fan-out (all its posts)."
     );
     let _ = writeln!(out, "# TYPE {name} histogram");
     let mut cumulative = 0;
-    for (bound, count) in DURATION_BUCKETS_MS.iter().zip(&c.fan_out_buckets) {
+    for (bound, count) in DURATION_BUCKETS_MS.iter().zip(&FAN_OUT_BUCKETS) {
         cumulative += count.load(Relaxed);
         let le = *bound as f64 / 1000.0;
         let _ = writeln!(out, "{name}_bucket{{le=\"{le}\"}} {cumulative}");
     }
-    cumulative += c.fan_out_buckets[DURATION_BUCKETS_MS.len()].load(Relaxed);
+    cumulative += FAN_OUT_BUCKETS[DURATION_BUCKETS_MS.len()].load(Relaxed);
     let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {cumulative}");
-    let seconds = c.fan_out_micros.load(Relaxed) as f64 / 1e6;
+    let seconds = FAN_OUT_MICROS.load(Relaxed) as f64 / 1e6;
     let _ = writeln!(out, "{name}_sum {seconds}");
-    let _ = writeln!(out, "{name}_count {}", c.fan_outs.load(Relaxed));
+    let _ = writeln!(
+        out,
+        "{name}_count {}",
+        COUNTS[Counter::FanOuts as usize].load(Relaxed)
+    );
     out
+}
+
+/// The value of one series (`name` or `name{labels}`) in a `prometheus_text` answer: for tests
+/// and probes that read the counters back, e.g. over local-dev's `GET /metrics`.
+pub fn read_series(text: &str, series: &str) -> Option<f64> {
+    text.lines().find_map(|line| {
+        let value = line.strip_prefix(series)?.strip_prefix(' ')?;
+        value.trim().parse().ok()
+    })
 }
 
 #[cfg(test)]
@@ -275,10 +286,8 @@ mod tests {
     #[test]
     fn the_prometheus_text_counts_fan_outs_into_cumulative_buckets() {
         // Counters are process-wide and other tests add to them: compare before and after.
-        let value = |text: &str, series: &str| -> u64 {
-            text.lines()
-                .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
-                .unwrap_or_else(|| panic!("{series} missing in\n{text}"))
+        let value = |text: &str, series: &str| -> f64 {
+            read_series(text, series).unwrap_or_else(|| panic!("{series} missing in\n{text}"))
         };
         let before = prometheus_text();
         fan_out(FanOut {
@@ -290,27 +299,56 @@ mod tests {
         });
         let after = prometheus_text();
         for (series, added) in [
-            ("chat_fan_out_targets_total ", 4),
-            ("chat_posts_delivered_total ", 2),
-            ("chat_posts_gone_total ", 1),
-            ("chat_posts_failed_total ", 1),
-            ("chat_fan_out_duration_seconds_count ", 1),
-            ("chat_fan_out_duration_seconds_bucket{le=\"0.01\"} ", 1),
-            ("chat_fan_out_duration_seconds_bucket{le=\"+Inf\"} ", 1),
+            ("chat_fan_out_targets_total", 4.0),
+            ("chat_posts_delivered_total", 2.0),
+            ("chat_posts_gone_total", 1.0),
+            ("chat_posts_failed_total", 1.0),
+            ("chat_fan_out_duration_seconds_count", 1.0),
+            ("chat_fan_out_duration_seconds_bucket{le=\"0.01\"}", 1.0),
+            ("chat_fan_out_duration_seconds_bucket{le=\"+Inf\"}", 1.0),
         ] {
             assert!(
                 value(&after, series) >= value(&before, series) + added,
                 "{series}"
             );
         }
-        let five_ms = value(
-            &after,
-            "chat_fan_out_duration_seconds_bucket{le=\"0.005\"} ",
-        );
-        let ten_ms = value(&after, "chat_fan_out_duration_seconds_bucket{le=\"0.01\"} ");
+        let five_ms = value(&after, "chat_fan_out_duration_seconds_bucket{le=\"0.005\"}");
+        let ten_ms = value(&after, "chat_fan_out_duration_seconds_bucket{le=\"0.01\"}");
         assert!(
             five_ms < ten_ms,
             "7 ms lands above the 5 ms bound, cumulatively counted"
         );
+    }
+
+    #[test]
+    fn each_counter_has_its_own_row_and_counts_into_it() {
+        use Counter::*;
+        let all = [
+            ConnectionsOpened,
+            ConnectionsClosed,
+            MessagesPosted,
+            RateLimited,
+            FanOuts,
+            FanOutTargets,
+            PostsDelivered,
+            PostsGone,
+            PostsFailed,
+        ];
+        assert_eq!(all.len(), SERIES.len());
+        let mut names: Vec<&str> = SERIES.iter().map(|s| s.prometheus).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), SERIES.len(), "one series per counter");
+        let before = prometheus_text();
+        count(MessagesPosted);
+        count(MessagesPosted);
+        let after = prometheus_text();
+        let posted = |text: &str| read_series(text, "chat_messages_posted_total").unwrap();
+        assert!(posted(&after) >= posted(&before) + 2.0);
+        assert_eq!(
+            read_series("chat_x_total 3\nchat_x_total_more 9", "chat_x_total"),
+            Some(3.0)
+        );
+        assert_eq!(read_series("chat_x_total_more 9", "chat_x_total"), None);
     }
 }

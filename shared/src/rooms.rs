@@ -180,7 +180,7 @@ pub async fn open_direct(
     let theirs = AuthUser {
         id: other.id,
         username: other.username.clone(),
-        expires_at: 0,
+        expires_at: Timestamp(0),
     };
     if let Ok(their_view) = get(state, &theirs, id).await {
         push::membership(state, other.id, RoomEvent::Joined, their_view).await;
@@ -271,13 +271,13 @@ async fn add(state: &AppState, user: UserId, who: UserSummary, id: RoomId) -> Re
         let theirs = AuthUser {
             id: user,
             username: who.username.clone(),
-            expires_at: 0,
+            expires_at: Timestamp(0),
         };
         let room = get(state, &theirs, id).await?;
         push::membership(state, user, RoomEvent::Joined, room).await;
         announce_member_list(state, user, id).await;
         if let Err(e) = push::member_joined(state, id, who).await {
-            e.log();
+            e.report();
         }
     }
     Ok(())
@@ -375,7 +375,7 @@ async fn remove(state: &AppState, who: UserSummary, room: &Room, event: RoomEven
     let theirs = AuthUser {
         id: who.id,
         username: who.username.clone(),
-        expires_at: 0,
+        expires_at: Timestamp(0),
     };
     // Their last look at it, as a non-member sees it.
     let last_view = view(state, id, Viewer::User(&theirs, None)).await?;
@@ -389,7 +389,7 @@ async fn remove(state: &AppState, who: UserSummary, room: &Room, event: RoomEven
 async fn announce_member_list(state: &AppState, actor: UserId, id: RoomId) {
     match view(state, id, Viewer::Shared { is_member: true }).await {
         Ok(room) => push::room_updated(state, actor, room).await,
-        Err(e) => e.log(),
+        Err(e) => e.report(),
     }
 }
 
@@ -432,7 +432,7 @@ pub const TYPING_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 /// Frames in between are dropped without an answer; a non-member gets 403 / 404.
 pub async fn typing(state: &AppState, user: &AuthUser, room: RoomId) -> Result<()> {
     let now = Timestamp::now();
-    let since = Timestamp(now.millis() - TYPING_EVERY.as_millis() as i64);
+    let since = now - TYPING_EVERY;
     if db::room_members::claim_typing(&state.db.pool, room, user.id, now, since).await? {
         return push::typing(state, room, summary(user)).await;
     }

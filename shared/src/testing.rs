@@ -2,9 +2,9 @@
 //! fresh, migrated SQLite file, and a management-API endpoint that records what the handlers
 //! post so a test can inspect it. local-dev's integration tests use the real shim instead.
 //!
-//! The `@connections` stand-in's rules ([`stand_in`]: the payload limit, the SigV4 check, API
-//! Gateway's error shapes) are written once here, for that recorder and for local-dev's own
-//! management API, which enables this feature for them.
+//! The recorder applies the `@connections` rules of [`crate::management_api`] (the payload
+//! limit, the SigV4 check, API Gateway's error shapes), which local-dev's own management API
+//! shares.
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -78,7 +78,7 @@ pub struct Recorded {
 }
 
 /// A management-API endpoint on 127.0.0.1 that answers like API Gateway (200, 410 for ids
-/// marked gone, and [`stand_in`]'s refusals) and records every call.
+/// marked gone, and [`crate::management_api`]'s refusals) and records every call.
 #[derive(Clone)]
 pub struct ManagementRecorder {
     pub endpoint: String,
@@ -130,7 +130,7 @@ async fn record(
     request: Request,
 ) -> Response {
     let (parts, body) = request.into_parts();
-    let checked = stand_in::check(&parts, body, MANAGEMENT_SECRET).await;
+    let checked = crate::management_api::check(&parts, body, MANAGEMENT_SECRET).await;
     let frame = match &checked {
         Ok(body) if parts.method == axum::http::Method::POST => serde_json::from_slice(body).ok(),
         _ => None,
@@ -145,153 +145,9 @@ async fn record(
         return refused;
     }
     if recorder.gone.lock().unwrap().contains(&id) {
-        stand_in::gone()
+        crate::management_api::gone()
     } else {
         StatusCode::OK.into_response()
-    }
-}
-
-/// What any stand-in for the API Gateway management API (`@connections`) must do as API
-/// Gateway does: refuse a payload over its limit, refuse a call without a valid SigV4
-/// signature, and shape errors as AWS's (status + `x-amzn-ErrorType`), so the SDK surfaces
-/// them as the same typed errors (`GoneException` for 410).
-pub mod stand_in {
-    use axum::body::{Body, Bytes};
-    use axum::http::request::Parts;
-    use axum::http::{HeaderValue, StatusCode, header};
-    use axum::response::{IntoResponse, Response};
-
-    use crate::domain::Timestamp;
-
-    /// The management API's own limit on one posted payload.
-    pub const MAX_POST_BYTES: usize = 128 * 1024;
-
-    /// How far a request's `X-Amz-Date` may be from now, as in AWS.
-    const MAX_CLOCK_SKEW_SECS: i64 = 15 * 60;
-
-    /// An error as API Gateway answers it: `{"message": …}` and its `x-amzn-ErrorType`.
-    pub fn aws_error(status: StatusCode, error_type: &'static str, message: &str) -> Response {
-        let mut response = (
-            status,
-            axum::Json(serde_json::json!({ "message": message })),
-        )
-            .into_response();
-        response
-            .headers_mut()
-            .insert("x-amzn-ErrorType", HeaderValue::from_static(error_type));
-        response
-    }
-
-    /// 410: no such connection, or not one that can be reached yet or any more.
-    pub fn gone() -> Response {
-        aws_error(StatusCode::GONE, "GoneException", "")
-    }
-
-    /// The checks every `@connections` call passes before it reaches a connection: the body
-    /// within [`MAX_POST_BYTES`] (413) and a SigV4 signature made with `secret` (403, as AWS
-    /// answers a missing, wrong or stale one). The body, read, or the refusal.
-    pub async fn check(parts: &Parts, body: Body, secret: &str) -> Result<Bytes, Response> {
-        let Ok(body) = axum::body::to_bytes(body, MAX_POST_BYTES).await else {
-            return Err(aws_error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "PayloadTooLargeException",
-                "Message too long",
-            ));
-        };
-        verify_signature(parts, &body, secret)
-            .map_err(|problem| aws_error(StatusCode::FORBIDDEN, "ForbiddenException", problem))?;
-        Ok(body)
-    }
-
-    /// `Authorization: AWS4-HMAC-SHA256 Credential=<id>/<date>/<region>/<service>/aws4_request,
-    /// SignedHeaders=<h1;h2…>, Signature=<hex>`: re-signs the request as received, with the
-    /// same region, service, time and headers, and compares the signatures.
-    fn verify_signature(parts: &Parts, body: &[u8], secret: &str) -> Result<(), &'static str> {
-        const MISSING: &str = "Missing Authentication Token";
-        const WRONG: &str =
-            "The request signature we calculated does not match the signature you provided.";
-        let authorization = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("AWS4-HMAC-SHA256 "))
-            .ok_or(MISSING)?;
-        let field = |name: &str| {
-            authorization
-                .split(',')
-                .map(str::trim)
-                .find_map(|part| part.strip_prefix(name))
-        };
-        let credential = field("Credential=").ok_or(WRONG)?;
-        let signed_headers = field("SignedHeaders=").ok_or(WRONG)?;
-        let claimed = field("Signature=").ok_or(WRONG)?;
-        let scope: Vec<&str> = credential.split('/').collect();
-        let [access_key_id, _, region, service, "aws4_request"] = scope[..] else {
-            return Err(WRONG);
-        };
-        let signed: Vec<&str> = signed_headers.split(';').collect();
-        if !signed.contains(&"host") || !signed.contains(&"x-amz-date") {
-            return Err(WRONG);
-        }
-        let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-        let amz_date = header("x-amz-date").ok_or(WRONG)?;
-        let time = parse_amz_date(amz_date).ok_or(WRONG)?;
-        let skew = (time.unix_timestamp() - Timestamp::now().unix_secs()).abs();
-        if skew > MAX_CLOCK_SKEW_SECS {
-            return Err("Signature expired");
-        }
-        let mut headers = Vec::with_capacity(signed.len());
-        for name in &signed {
-            headers.push((*name, header(name).ok_or(WRONG)?));
-        }
-        let host = header("host").ok_or(WRONG)?;
-        let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-        let uri = format!("http://{host}{path}");
-        let identity = aws_credential_types::Credentials::new(
-            access_key_id,
-            secret.to_string(),
-            header("x-amz-security-token").map(String::from),
-            None,
-            "management-stand-in",
-        )
-        .into();
-        let params = aws_sigv4::sign::v4::SigningParams::builder()
-            .identity(&identity)
-            .region(region)
-            .name(service)
-            .time(time.into())
-            .settings(aws_sigv4::http_request::SigningSettings::default())
-            .build()
-            .map_err(|_| WRONG)?
-            .into();
-        let request = aws_sigv4::http_request::SignableRequest::new(
-            parts.method.as_str(),
-            uri,
-            headers.into_iter(),
-            aws_sigv4::http_request::SignableBody::Bytes(body),
-        )
-        .map_err(|_| WRONG)?;
-        let expected = aws_sigv4::http_request::sign(request, &params)
-            .map_err(|_| WRONG)?
-            .signature()
-            .to_string();
-        // Equal lengths and a comparison that does not stop at the first difference.
-        let same = expected.len() == claimed.len()
-            && expected
-                .bytes()
-                .zip(claimed.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0;
-        same.then_some(()).ok_or(WRONG)
-    }
-
-    /// `20261202T063012Z`
-    fn parse_amz_date(raw: &str) -> Option<time::OffsetDateTime> {
-        const FORMAT: &[time::format_description::BorrowedFormatItem<'_>] =
-            time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
-        time::PrimitiveDateTime::parse(raw, FORMAT)
-            .ok()
-            .map(time::PrimitiveDateTime::assume_utc)
     }
 }
 
@@ -309,7 +165,7 @@ impl TestState {
         crate::auth::AuthUser {
             id: user.id,
             username: user.username,
-            expires_at: i64::MAX / 1000,
+            expires_at: crate::domain::Timestamp(i64::MAX / 2),
         }
     }
 
@@ -377,4 +233,29 @@ pub fn event_fixture(manifest_dir: &str, name: &str) -> Value {
     let path = format!("{manifest_dir}/events/{name}");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Fails unless every file in `<manifest_dir>/events/` is named (as `"file.json"`) by one of the
+/// crate's `tests/*.rs`: a fixture added without a test fails CI.
+pub fn assert_every_event_fixture_is_named_by_a_test(manifest_dir: &str) {
+    let names = |dir: &str| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(format!("{manifest_dir}/{dir}"))
+            .unwrap_or_else(|e| panic!("{manifest_dir}/{dir}: {e}"))
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    };
+    let sources: String = names("tests")
+        .iter()
+        .filter(|name| name.ends_with(".rs"))
+        .map(|name| std::fs::read_to_string(format!("{manifest_dir}/tests/{name}")).unwrap())
+        .collect();
+    let fixtures = names("events");
+    assert!(!fixtures.is_empty(), "{manifest_dir}/events is empty");
+    let untested: Vec<&String> = fixtures
+        .iter()
+        .filter(|name| !sources.contains(&format!("\"{name}\"")))
+        .collect();
+    assert!(untested.is_empty(), "fixtures no test names: {untested:?}");
 }

@@ -1,6 +1,6 @@
 // Text helpers that follow the contract's counting rules.
 
-/** Length in Unicode scalar values (what API.md counts), not UTF-16 code units. */
+/** Length in Unicode scalar values (what docs/api.md counts), not UTF-16 code units. */
 export function scalarLength(text: string): number {
   let n = 0;
   for (const _ of text) n += 1;

@@ -1,6 +1,6 @@
-// Wire types: these mirror shared/API.md (v1) plus issue 8 (one connection per
-// user, read markers and unread counts) and issue 9 (edits, deletions, replies,
-// reactions, mentions, the per-room change seq). Times are RFC 3339 UTC
+// Wire types: these mirror docs/api.md (v1 and v2: one connection per
+// user, read markers and unread counts, edits, deletions, replies, reactions,
+// mentions, the per-room change seq). Times are RFC 3339 UTC
 // strings ("2026-11-23T20:31:07.123Z"); ids are positive integers.
 
 export type Id = number;
@@ -291,6 +291,6 @@ export type ServerFrame =
   | PongFrame
   | ErrorFrame;
 
-/** Content limit from API.md, in Unicode scalar values after trimming. */
+/** Content limit from docs/api.md, in Unicode scalar values after trimming. */
 export const MAX_MESSAGE_CHARS = 4000;
 export const PAGE_SIZE = 50;

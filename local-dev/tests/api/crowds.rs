@@ -22,7 +22,7 @@ crate::both_backends!(
 const SDK: &[(&str, &str)] = &[("LOCAL_BROADCAST", "sdk")];
 
 async fn the_same_crowd_over_the_sdk_path(backend: Backend) {
-    crowd_of_twenty(spawn_app_with(backend, SDK).await).await;
+    crowd_of_twenty(spawn_app_with(backend, SDK).await, Repeats::ExactCopiesOnly).await;
 }
 
 async fn the_same_retries_over_the_sdk_path(backend: Backend) {
@@ -32,6 +32,9 @@ async fn the_same_retries_over_the_sdk_path(backend: Backend) {
 const CLIENTS: usize = 20;
 const EACH: usize = 50;
 const QUIET: Duration = Duration::from_millis(500);
+/// A thousand posts on two loaded cores can pause a socket for many seconds (SQLite takes one
+/// writer at a time); a lost frame still fails, only later.
+const CROWD_WAIT: Duration = Duration::from_secs(60);
 
 async fn count_messages(app: &crate::helpers::TestApp) -> i64 {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM messages")
@@ -42,25 +45,38 @@ async fn count_messages(app: &crate::helpers::TestApp) -> i64 {
 }
 
 /// Collects `message` frames until `want` distinct ids arrived; returns them in arrival order
-/// with the number of frames that repeated an id.
+/// with the number of frames that repeated an id. A repeat must be an exact copy of the frame
+/// first received (a new message is never changed by this crowd).
 async fn collect(ws: &mut WsClient, want: usize) -> (Vec<Value>, usize) {
-    let mut seen = HashSet::new();
+    let mut first: HashMap<i64, Value> = HashMap::new();
     let mut arrived = Vec::new();
     let mut repeats = 0;
-    while seen.len() < want {
-        let frame = ws.next_of("message").await;
-        let message = frame["message"].clone();
-        if seen.insert(message["id"].as_i64().unwrap()) {
-            arrived.push(message);
-        } else {
-            repeats += 1;
+    let mut take = |message: Value, arrived: &mut Vec<Value>| {
+        let id = message["id"].as_i64().unwrap();
+        match first.get(&id) {
+            Some(copy) => {
+                assert_eq!(
+                    copy, &message,
+                    "a repeated frame differs from its first copy"
+                );
+                repeats += 1;
+            }
+            None => {
+                first.insert(id, message.clone());
+                arrived.push(message);
+            }
         }
+    };
+    while arrived.len() < want {
+        let frame = ws.next_of("message").await;
+        take(frame["message"].clone(), &mut arrived);
     }
     for frame in ws.drain(QUIET).await {
         if frame["type"] == "message" {
-            repeats += 1;
+            take(frame["message"].clone(), &mut arrived);
         }
     }
+    assert_eq!(arrived.len(), want, "no message beyond the crowd's");
     (arrived, repeats)
 }
 
@@ -83,10 +99,21 @@ fn assert_in_sender_order(arrived: &[Value]) {
 async fn twenty_clients_sending_fifty_each_at_once_store_and_deliver_exactly_a_thousand(
     backend: Backend,
 ) {
-    crowd_of_twenty(spawn_app(backend).await).await;
+    crowd_of_twenty(spawn_app(backend).await, Repeats::None).await;
 }
 
-async fn crowd_of_twenty(app: TestApp) {
+/// What a socket may receive twice. In-process hand-over queues each frame once. Over the SDK
+/// path a post whose answer comes late (a loaded machine: over the client's 3 s attempt
+/// timeout) is retried after it was delivered, as the functions' posts to API Gateway are, so a
+/// frame can arrive twice: the very same frame, which the merge rule (by id, higher seq wins)
+/// makes harmless.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Repeats {
+    None,
+    ExactCopiesOnly,
+}
+
+async fn crowd_of_twenty(app: TestApp, repeats_allowed: Repeats) {
     let users: Vec<Session> = futures_util::future::join_all((0..=CLIENTS).map(|i| {
         let app = &app;
         async move { app.signed_in(&format!("user{i}")).await }
@@ -104,7 +131,7 @@ async fn crowd_of_twenty(app: TestApp) {
         futures_util::future::join_all(urls.iter().map(|url| WsClient::connect(url)))
             .await
             .into_iter()
-            .map(|s| s.expect("upgrade"))
+            .map(|s| s.expect("upgrade").patient(CROWD_WAIT))
             .collect();
     let mut reconnecting = sockets.pop().unwrap();
     let reconnecting_user = users[CLIENTS].clone();
@@ -136,7 +163,8 @@ async fn crowd_of_twenty(app: TestApp) {
             .count() as i64;
         let mut ws = WsClient::connect(&app_ref.user_ws_url(&reconnecting_user.token))
             .await
-            .unwrap();
+            .unwrap()
+            .patient(CROWD_WAIT);
         let mut seen: HashMap<i64, Value> = first
             .into_iter()
             .map(|m| (m["id"].as_i64().unwrap(), m))
@@ -191,7 +219,9 @@ async fn crowd_of_twenty(app: TestApp) {
         .collect();
     assert_eq!(expected.len(), total);
     for (arrived, repeats) in &received {
-        assert_eq!(*repeats, 0, "nothing doubled");
+        if repeats_allowed == Repeats::None {
+            assert_eq!(*repeats, 0, "nothing doubled");
+        }
         let ids: HashSet<i64> = arrived.iter().map(|m| m["id"].as_i64().unwrap()).collect();
         assert_eq!(ids, expected, "nothing lost");
         assert_in_sender_order(arrived);

@@ -418,7 +418,7 @@ impl TestApp {
     }
 }
 
-/// Asserts API.md's error body and returns its message.
+/// Asserts docs/api.md's error body and returns its message.
 pub async fn assert_error(response: Response, status: StatusCode, code: &str) -> String {
     assert_eq!(response.status(), status, "status");
     let body: Value = response.json().await.expect("error bodies are JSON");
@@ -431,12 +431,19 @@ pub async fn assert_error(response: Response, status: StatusCode, code: &str) ->
     message
 }
 
-/// A real WebSocket client (tokio-tungstenite) speaking API.md's frames.
+/// A real WebSocket client (tokio-tungstenite) speaking docs/api.md's frames.
 pub struct WsClient {
     stream: tokio_tungstenite::WebSocketStream<
         tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
     >,
+    /// The last frames received, shown when an expectation fails.
+    recent: std::collections::VecDeque<String>,
+    /// How long `next` waits for a frame.
+    wait: std::time::Duration,
 }
+
+/// How many received frames a failed expectation shows.
+const RECENT_FRAMES: usize = 4;
 
 /// How long a test waits for a frame before failing.
 pub const FRAME_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -445,7 +452,11 @@ impl WsClient {
     /// Opens a socket; `Err(status)` when the upgrade is refused.
     pub async fn connect(url: &str) -> Result<WsClient, u16> {
         match tokio_tungstenite::connect_async(url).await {
-            Ok((stream, _)) => Ok(WsClient { stream }),
+            Ok((stream, _)) => Ok(WsClient {
+                stream,
+                recent: Default::default(),
+                wait: FRAME_WAIT,
+            }),
             Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
                 Err(response.status().as_u16())
             }
@@ -471,11 +482,17 @@ impl WsClient {
             .unwrap();
     }
 
-    /// The next data frame as JSON; panics on close or after `FRAME_WAIT`.
+    /// Waits up to `wait` for each frame from now on (crowds on a loaded machine are slow).
+    pub fn patient(mut self, wait: std::time::Duration) -> WsClient {
+        self.wait = wait;
+        self
+    }
+
+    /// The next data frame as JSON; panics on close or after `FRAME_WAIT` (or `patient`'s wait).
     pub async fn next(&mut self) -> Value {
-        match self.next_event(FRAME_WAIT).await {
+        match self.next_event(self.wait).await {
             WsEvent::Frame(v) => v,
-            other => panic!("expected a frame, got {other:?}"),
+            other => panic!("expected a frame, got {other:?} after {:?}", self.recent),
         }
     }
 
@@ -498,6 +515,10 @@ impl WsClient {
                 Ok(None) => return WsEvent::Closed(None),
                 Ok(Some(Err(_))) => return WsEvent::Closed(None),
                 Ok(Some(Ok(Message::Text(text)))) => {
+                    if self.recent.len() == RECENT_FRAMES {
+                        self.recent.pop_front();
+                    }
+                    self.recent.push_back(text.chars().take(300).collect());
                     return WsEvent::Frame(serde_json::from_str(&text).unwrap());
                 }
                 Ok(Some(Ok(Message::Close(frame)))) => {

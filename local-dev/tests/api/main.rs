@@ -4,6 +4,7 @@
 mod helpers;
 mod relay;
 
+mod api_docs;
 mod auth;
 mod authz;
 mod crowds;

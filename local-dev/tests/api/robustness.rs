@@ -1,4 +1,4 @@
-//! Bad input of every kind gets API.md's error body, never corrupts stored data and never
+//! Bad input of every kind gets docs/api.md's error body, never corrupts stored data and never
 //! takes the server down; the database going away gives 503s and the server recovers.
 
 use reqwest::StatusCode;

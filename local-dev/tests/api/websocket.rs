@@ -1,4 +1,4 @@
-//! The WebSocket side through local-dev's shim, with a real client: every frame of API.md,
+//! The WebSocket side through local-dev's shim, with a real client: every frame of docs/api.md,
 //! refusals, presence, REST pushes, catch-up after a reconnect, stale rows, API Gateway's
 //! limits, and fan-out to 200 sockets.
 
@@ -61,9 +61,8 @@ async fn metrics_count_connections_messages_fan_outs_and_refusals(backend: Backe
         );
         response.text().await.unwrap()
     };
-    let value = |text: &str, series: &str| -> u64 {
-        text.lines()
-            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+    let value = |text: &str, series: &str| -> f64 {
+        shared::metrics::read_series(text, series)
             .unwrap_or_else(|| panic!("{series} missing in\n{text}"))
     };
     let before = scrape().await;
@@ -79,12 +78,13 @@ async fn metrics_count_connections_messages_fan_outs_and_refusals(backend: Backe
     let after = scrape().await;
 
     for (series, at_least) in [
-        ("chat_connections_opened_total", 2),
-        ("chat_connections_closed_total", 1),
-        ("chat_messages_posted_total", 2),
-        ("chat_rate_limited_total", 1),
-        ("chat_posts_delivered_total", 4),
-        ("chat_fan_out_duration_seconds_count", 2),
+        ("chat_connections_opened_total", 2.0),
+        ("chat_connections_closed_total", 1.0),
+        ("chat_messages_posted_total", 2.0),
+        ("chat_rate_limited_total", 1.0),
+        ("chat_fan_outs_total", 2.0),
+        ("chat_posts_delivered_total", 4.0),
+        ("chat_fan_out_duration_seconds_count", 2.0),
     ] {
         assert!(
             value(&after, series) >= value(&before, series) + at_least,

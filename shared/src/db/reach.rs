@@ -34,11 +34,29 @@ pub enum Reached {
 #[error("{0}")]
 pub struct Unreachable(pub String);
 
+/// Why a database could not be made ready.
+#[derive(Debug, thiserror::Error)]
+pub enum NotReady {
+    #[error(transparent)]
+    Unreachable(#[from] Unreachable),
+    #[error("migrating {url} failed: {source}")]
+    Migration { url: String, source: crate::Error },
+}
+
+/// What local-dev and `local-dev migrate` do first: reach the server (a missing database is
+/// created, and the log says so), then apply the migrations through `db`.
+pub async fn prepare(config: &crate::Config, db: &super::Db) -> Result<(), NotReady> {
+    if let Reached::Created(name) = database(config, true).await? {
+        tracing::info!(database = %name, "created the database, which did not exist");
+    }
+    db.migrate().await.map_err(|source| NotReady::Migration {
+        url: config.database_url_redacted(),
+        source,
+    })
+}
+
 /// `mysql` for a MySQL `DATABASE_URL`; a SQLite file needs nothing (its URL creates it).
-pub async fn database(
-    config: &crate::Config,
-    create_missing: bool,
-) -> Result<Reached, Unreachable> {
+async fn database(config: &crate::Config, create_missing: bool) -> Result<Reached, Unreachable> {
     use secrecy::ExposeSecret as _;
     let url = config.database_url.expose_secret();
     if url.starts_with("sqlite:") {

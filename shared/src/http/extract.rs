@@ -1,4 +1,4 @@
-//! Extractors that turn transport mistakes into API.md errors: a JSON body reader (400 for
+//! Extractors that turn transport mistakes into docs/api.md errors: a JSON body reader (400 for
 //! bad JSON or content type, 413 over the limit, 422 naming the field for a wrong shape), the
 //! bearer-token reader, and room-id paths and history queries.
 

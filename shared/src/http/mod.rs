@@ -1,7 +1,7 @@
 //! The REST side: one axum router per area (auth, rooms, messages) for the three Lambda
 //! functions, and [`app`] merging them for local-dev. Each router carries the same edges:
 //! health, OpenAPI, a JSON 404/405, the 64 KiB body limit, CORS, tracing and panic safety,
-//! so every answer — axum's own rejections included — speaks API.md's error body.
+//! so every answer — axum's own rejections included — speaks docs/api.md's error body.
 
 mod auth;
 mod extract;
@@ -27,7 +27,7 @@ pub use extract::ApiJson;
 use crate::error::{Error, Result};
 use crate::state::AppState;
 
-/// The largest REST body accepted (API.md).
+/// The largest REST body accepted (docs/api.md).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The auth function's router: register, login, me.

@@ -82,9 +82,14 @@ fn timeouts() -> aws_sdk_apigatewaymanagement::config::timeout::TimeoutConfig {
 pub const LOCAL_ACCESS_KEY_ID: &str = "local-dev";
 
 impl Broadcaster {
-    /// In Lambda: region and credentials from the function's environment.
+    /// In Lambda: region and credentials from the function's environment. The region comes from
+    /// `AWS_REGION` only (Lambda always sets it), so a function run offline under `cargo lambda
+    /// watch` never asks EC2's metadata service for one.
     pub async fn from_aws_environment() -> Broadcaster {
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::environment::EnvironmentVariableRegionProvider::new())
+            .load()
+            .await;
         let base = aws_sdk_apigatewaymanagement::config::Builder::from(&sdk)
             .timeout_config(timeouts())
             .build();

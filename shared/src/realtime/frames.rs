@@ -1,4 +1,4 @@
-//! The WebSocket frames of API.md. Client frames are parsed by hand from JSON so that every
+//! The WebSocket frames of docs/api.md. Client frames are parsed by hand from JSON so that every
 //! mistake gets a precise `error` frame instead of a generic serde message.
 
 use serde::Serialize;
@@ -321,7 +321,7 @@ impl ServerFrame {
         client_id: Option<String>,
         room_id: Option<RoomId>,
     ) -> ServerFrame {
-        error.log();
+        error.report();
         ServerFrame::Error {
             code: error.code().to_string(),
             message: error.public_message(),

@@ -47,9 +47,9 @@ fn response(status: u16, message: Option<&str>) -> ApiGatewayProxyResponse {
     r
 }
 
-/// A refusal with API.md's error body (local-dev shows it to the client that was refused).
+/// A refusal with docs/api.md's error body (local-dev shows it to the client that was refused).
 fn error_response(error: &Error) -> ApiGatewayProxyResponse {
-    error.log();
+    error.report();
     let body = serde_json::to_string(&error.body()).unwrap_or_default();
     let mut r = response(error.status().as_u16(), Some(&body));
     r.headers.insert(
@@ -91,7 +91,7 @@ pub async fn on_connect(
 ) -> ApiGatewayProxyResponse {
     match connect(state, event).await {
         Ok(()) => {
-            crate::metrics::connection_opened();
+            crate::metrics::count(crate::metrics::Counter::ConnectionsOpened);
             response(200, None)
         }
         Err(e) => error_response(&e),
@@ -145,7 +145,7 @@ async fn connect(state: &AppState, event: &ApiGatewayWebsocketProxyRequest) -> R
             viewing_room_id: room,
             connected_at: now,
             last_seen_at: now,
-            expires_at: Timestamp::from_unix_secs(user.expires_at),
+            expires_at: user.expires_at,
         },
     )
     .await?;
@@ -190,7 +190,7 @@ pub async fn on_message(
             Err(e) => {
                 // The database is out of reach: the client still hears about its frame (a ping is
                 // answered, anything else gets `unavailable` with its client_id) and may retry.
-                e.log();
+                e.report();
                 if let Some(endpoint) = endpoint_of(state, event) {
                     let frame = match &parsed {
                         Ok(frame) if frame.action == Action::Ping => ServerFrame::Pong,
@@ -249,7 +249,7 @@ pub async fn on_message(
             let user = AuthUser {
                 id: connection.user_id,
                 username,
-                expires_at: connection.expires_at.unix_secs(),
+                expires_at: connection.expires_at,
             };
             for answer in handle_frame(state, &connection, &user, frame).await {
                 reply(answer).await;
@@ -392,7 +392,7 @@ pub async fn on_disconnect(
     tracing::Span::current().record("connection_id", connection_id);
     match disconnect(state, connection_id).await {
         Ok(()) => {
-            crate::metrics::connection_closed();
+            crate::metrics::count(crate::metrics::Counter::ConnectionsClosed);
             response(200, None)
         }
         Err(e) => error_response(&e),

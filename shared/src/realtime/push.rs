@@ -90,7 +90,7 @@ pub async fn to_room(
             let report = send(state, &to, frame).await;
             tracing::debug!(room_id = %room, delivered = report.delivered, gone = report.gone.len(), failed = report.failed, "pushed to room");
         }
-        Err(e) => e.log(),
+        Err(e) => e.report(),
     }
 }
 
@@ -102,7 +102,7 @@ pub async fn to_user(state: &AppState, user: UserId, room: RoomId, frame: &Serve
             to.retain(|c| c.room_id.is_none_or(|r| r == room));
             send(state, &to, frame).await;
         }
-        Err(e) => e.log(),
+        Err(e) => e.report(),
     }
 }
 
@@ -142,7 +142,7 @@ pub async fn room_created(state: &AppState, creator: UserId, room: Room) {
             };
             send(state, &to, &frame).await;
         }
-        Err(e) => e.log(),
+        Err(e) => e.report(),
     }
 }
 
@@ -271,11 +271,11 @@ async fn forget_gone(state: &AppState, gone: &[Connection]) -> Vec<UserId> {
             Ok(false) => {
                 tracing::debug!(connection_id = %c.connection_id, "410 from a connection still connecting: kept");
             }
-            Err(e) => e.log(),
+            Err(e) => e.report(),
         }
     }
     still_offline(state, users).await.unwrap_or_else(|e| {
-        e.log();
+        e.report();
         Vec::new()
     })
 }
@@ -306,7 +306,7 @@ async fn announce_offline(state: &AppState, mut users: Vec<UserId>) {
             }
             match offline_once(state, user).await {
                 Ok(more) => next.extend(more),
-                Err(e) => e.log(),
+                Err(e) => e.report(),
             }
         }
         if next.is_empty() {

@@ -2,11 +2,20 @@
 //! Lambda functions, `local-dev` and the infra templates (README lists them).
 //!
 //! A bad or missing setting is a [`ConfigError`]: one line naming the variable, never a panic.
-//! This module reads; it never connects to a database.
+//! This module reads; it never connects to a database. Beside the core settings here:
+//! `limits` (the message rate limit and the login throttle), `local` (local-dev's own
+//! settings) and `secrets` (Secrets Manager and the RDS secret's URL).
 
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
+
+mod limits;
+mod local;
+mod secrets;
+
+pub use limits::{LoginThrottle, RateLimit};
+pub use local::{LocalSettings, LocalTransport, SpaBuild};
 
 /// How the process runs: Lambda functions insist on real secrets; local-dev has defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,74 +51,6 @@ pub struct Config {
     pub fan_out_concurrency: usize,
     /// CloudWatch namespace of the functions' EMF metrics (`METRICS_NAMESPACE`).
     pub metrics_namespace: String,
-}
-
-/// At most `limit` events per `window` (messages per user per room, failed logins per
-/// username); `limit == 0` turns it off. The events themselves are rows in the database, so
-/// the limit holds across every Lambda instance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateLimit {
-    pub limit: u32,
-    pub window: Duration,
-}
-
-impl RateLimit {
-    pub fn enabled(&self) -> bool {
-        self.limit > 0
-    }
-
-    /// The start of the window that ends `now`.
-    pub fn window_start(&self, now: crate::domain::Timestamp) -> crate::domain::Timestamp {
-        crate::domain::Timestamp(now.millis() - self.window.as_millis() as i64)
-    }
-
-    /// Given the times (newest first, at most `limit`) of the events inside the window, refuses
-    /// one more with 429 and the seconds until the oldest of them leaves the window.
-    pub fn check(
-        &self,
-        recent: &[crate::domain::Timestamp],
-        now: crate::domain::Timestamp,
-    ) -> crate::Result<()> {
-        if !self.enabled() || recent.len() < self.limit as usize {
-            return Ok(());
-        }
-        let oldest = recent.last().copied().unwrap_or(now);
-        let wait_ms = (oldest.millis() + self.window.as_millis() as i64 - now.millis()).max(1);
-        crate::metrics::rate_limited();
-        Err(crate::Error::RateLimited {
-            retry_after_secs: (wait_ms as u64).div_ceil(1000),
-        })
-    }
-}
-
-/// Limits on unauthenticated bcrypt work, each off at 0. Attempts are rows in the database, so
-/// they hold across Lambda instances.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LoginThrottle {
-    /// Failed logins per (username, client address) per window: the lockout a user meets.
-    pub per_name_and_address: RateLimit,
-    /// Failed logins per username from all addresses: the ceiling a distributed guesser meets.
-    pub per_name: RateLimit,
-    /// Login attempts per client address, whatever the name.
-    pub per_address: RateLimit,
-    /// Registrations per client address.
-    pub registrations: RateLimit,
-}
-
-impl LoginThrottle {
-    /// The longest window: attempts older than it count for nothing and are swept.
-    pub fn longest_window(&self) -> Duration {
-        [
-            self.per_name_and_address,
-            self.per_name,
-            self.per_address,
-            self.registrations,
-        ]
-        .iter()
-        .map(|l| l.window)
-        .max()
-        .unwrap_or_default()
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -189,14 +130,6 @@ impl Config {
         let bcrypt_cost: u32 = parse(env, "BCRYPT_COST", 12, 4..=31)?;
         let default_pool = if profile == Profile::Lambda { 1 } else { 5 };
         let db_max_connections: u32 = parse(env, "DB_MAX_CONNECTIONS", default_pool, 1..=100)?;
-        let rate_messages: u32 = parse(env, "RATE_LIMIT_MESSAGES", 10, 0..=100_000)?;
-        let rate_window: u64 = parse(env, "RATE_LIMIT_WINDOW_SECONDS", 10, 1..=86_400)?;
-        let login_failures: u32 = parse(env, "LOGIN_MAX_FAILURES", 10, 0..=10_000)?;
-        let login_window: u64 = parse(env, "LOGIN_LOCKOUT_SECONDS", 900, 1..=86_400)?;
-        let name_failures: u32 = parse(env, "LOGIN_MAX_FAILURES_PER_NAME", 100, 0..=1_000_000)?;
-        let address_logins: u32 = parse(env, "LOGIN_MAX_ATTEMPTS_PER_ADDRESS", 100, 0..=1_000_000)?;
-        let registrations: u32 = parse(env, "REGISTER_MAX_PER_ADDRESS", 20, 0..=1_000_000)?;
-        let register_window: u64 = parse(env, "REGISTER_WINDOW_SECONDS", 3600, 1..=86_400)?;
         let fan_out_concurrency: usize = parse(
             env,
             "FAN_OUT_CONCURRENCY",
@@ -239,28 +172,8 @@ impl Config {
             bcrypt_cost,
             db_max_connections,
             cors_allowed_origins,
-            rate_limit: RateLimit {
-                limit: rate_messages,
-                window: Duration::from_secs(rate_window),
-            },
-            login_throttle: LoginThrottle {
-                per_name_and_address: RateLimit {
-                    limit: login_failures,
-                    window: Duration::from_secs(login_window),
-                },
-                per_name: RateLimit {
-                    limit: name_failures,
-                    window: Duration::from_secs(login_window),
-                },
-                per_address: RateLimit {
-                    limit: address_logins,
-                    window: Duration::from_secs(login_window),
-                },
-                registrations: RateLimit {
-                    limit: registrations,
-                    window: Duration::from_secs(register_window),
-                },
-            },
+            rate_limit: limits::message_rate_limit(env)?,
+            login_throttle: limits::login_throttle(env)?,
             websocket_api_endpoint,
             fan_out_concurrency,
             metrics_namespace,
@@ -276,78 +189,6 @@ impl Config {
             }
             _ => url.to_string(),
         }
-    }
-}
-
-/// How local-dev's handlers reach its sockets (`LOCAL_BROADCAST`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LocalTransport {
-    /// Frames handed to the sockets directly, by the management API's rules (the default).
-    InProcess,
-    /// Every frame a SigV4-signed `PostToConnection` to local-dev's own `@connections`, as in
-    /// AWS: slower, and the path the Lambda functions take.
-    Sdk,
-}
-
-/// local-dev's own settings; the functions never read them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LocalSettings {
-    pub host: String,
-    pub port: u16,
-    /// API Gateway's idle and lifetime limits, shortened for tests.
-    pub idle_timeout: Duration,
-    pub max_lifetime: Duration,
-    /// The SPA build to serve (`FRONTEND_DIST`); `None`: `frontend/dist` of the repository.
-    pub frontend_dist: Option<std::path::PathBuf>,
-    /// The SigV4 key for `@connections` (`LOCAL_MANAGEMENT_SECRET`); `None`: random per start.
-    pub management_secret: Option<String>,
-    pub transport: LocalTransport,
-    /// Added to every `@connections` request (`LOCAL_MANAGEMENT_DELAY_MS`).
-    pub management_delay: Duration,
-}
-
-impl LocalSettings {
-    pub fn from_env() -> Result<LocalSettings, ConfigError> {
-        LocalSettings::from_source(&ProcessEnv)
-    }
-
-    pub fn from_source(env: &impl Env) -> Result<LocalSettings, ConfigError> {
-        const DAY: u64 = 86_400;
-        let transport = match env.get("LOCAL_BROADCAST").as_deref().map(str::trim) {
-            None | Some("in-process") => LocalTransport::InProcess,
-            Some("sdk") => LocalTransport::Sdk,
-            Some(other) => {
-                return Err(ConfigError::new(
-                    "LOCAL_BROADCAST",
-                    format!("'{other}' is neither in-process nor sdk"),
-                ));
-            }
-        };
-        Ok(LocalSettings {
-            host: env.get("HOST").unwrap_or_else(|| "127.0.0.1".into()),
-            port: parse(env, "PORT", 8787, 0..=u16::MAX)?,
-            idle_timeout: Duration::from_secs(parse(
-                env,
-                "LOCAL_WS_IDLE_TIMEOUT_SECONDS",
-                600,
-                1..=DAY,
-            )?),
-            max_lifetime: Duration::from_secs(parse(
-                env,
-                "LOCAL_WS_MAX_LIFETIME_SECONDS",
-                7200,
-                1..=DAY,
-            )?),
-            frontend_dist: env.get("FRONTEND_DIST").map(Into::into),
-            management_secret: env.get("LOCAL_MANAGEMENT_SECRET"),
-            transport,
-            management_delay: Duration::from_millis(parse(
-                env,
-                "LOCAL_MANAGEMENT_DELAY_MS",
-                0,
-                0..=10_000,
-            )?),
-        })
     }
 }
 
@@ -439,115 +280,6 @@ fn validate_origin(origin: &str) -> Result<(), ConfigError> {
             format!("'{origin}' is not an origin like https://chat.example.com (or *)"),
         ))
     }
-}
-
-#[cfg(feature = "aws-secrets")]
-mod secrets {
-    //! Secrets Manager look-ups, done once per cold start.
-    use super::{ConfigError, Env};
-
-    async fn fetch(arn: &str, variable: &'static str) -> Result<String, ConfigError> {
-        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        let client = aws_sdk_secretsmanager::Client::new(&config);
-        let out = client
-            .get_secret_value()
-            .secret_id(arn)
-            .send()
-            .await
-            .map_err(|e| {
-                ConfigError::new(
-                    variable,
-                    format!(
-                        "cannot read the secret: {}",
-                        aws_sdk_secretsmanager::error::DisplayErrorContext(e)
-                    ),
-                )
-            })?;
-        out.secret_string
-            .ok_or_else(|| ConfigError::new(variable, "the secret has no SecretString"))
-    }
-
-    pub async fn plain(arn: &str, variable: &'static str) -> Result<String, ConfigError> {
-        fetch(arn, variable).await
-    }
-
-    /// Builds a MySQL URL from an RDS-style secret (`username`, `password`, `host`, `port`,
-    /// `dbname`); `DATABASE_HOST` and `DATABASE_NAME` override the secret (e.g. the RDS Proxy endpoint).
-    pub async fn database_url(env: &impl Env, arn: &str) -> Result<String, ConfigError> {
-        let raw = fetch(arn, "DATABASE_SECRET_ARN").await?;
-        super::url_from_rds_secret(env, &raw)
-    }
-}
-
-#[cfg(not(feature = "aws-secrets"))]
-mod secrets {
-    use super::{ConfigError, Env};
-
-    pub async fn plain(_arn: &str, variable: &'static str) -> Result<String, ConfigError> {
-        Err(ConfigError::new(
-            variable,
-            "this build cannot read Secrets Manager; set the value directly",
-        ))
-    }
-
-    pub async fn database_url(_env: &impl Env, _arn: &str) -> Result<String, ConfigError> {
-        plain(_arn, "DATABASE_SECRET_ARN").await
-    }
-}
-
-/// Builds a MySQL URL from an RDS-style secret (`username`, `password`, `host`, `port`,
-/// `dbname`); `DATABASE_HOST`, `DATABASE_NAME` and `DATABASE_SSL_MODE` override it.
-#[cfg_attr(not(feature = "aws-secrets"), allow(dead_code))]
-fn url_from_rds_secret(env: &impl Env, raw: &str) -> Result<String, ConfigError> {
-    #[derive(serde::Deserialize)]
-    struct RdsSecret {
-        username: String,
-        password: String,
-        host: Option<String>,
-        port: Option<u16>,
-        dbname: Option<String>,
-    }
-    let secret: RdsSecret = serde_json::from_str(raw).map_err(|e| {
-        ConfigError::new(
-            "DATABASE_SECRET_ARN",
-            format!("the secret is not RDS JSON: {e}"),
-        )
-    })?;
-    let host = env
-        .get("DATABASE_HOST")
-        .or(secret.host)
-        .ok_or_else(|| ConfigError::new("DATABASE_HOST", "required: the secret names no host"))?;
-    let name = env
-        .get("DATABASE_NAME")
-        .or(secret.dbname)
-        .unwrap_or_else(|| "chat".into());
-    // RDS Proxy requires TLS by default, and the link should be encrypted anyway;
-    // VERIFY_IDENTITY also checks the proxy's certificate (ACM, publicly trusted).
-    let ssl_mode = env
-        .get("DATABASE_SSL_MODE")
-        .unwrap_or_else(|| "required".into());
-    Ok(format!(
-        "mysql://{}:{}@{}:{}/{}?ssl-mode={}",
-        percent_encode(&secret.username),
-        percent_encode(&secret.password),
-        host,
-        secret.port.unwrap_or(3306),
-        name,
-        percent_encode(&ssl_mode),
-    ))
-}
-
-/// Percent-encodes a URL userinfo component (generated RDS passwords contain `@`, `/`, `:`…).
-#[cfg_attr(not(feature = "aws-secrets"), allow(dead_code))]
-fn percent_encode(raw: &str) -> String {
-    raw.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -658,70 +390,5 @@ mod tests {
         let config = Config::from_source(&env, Profile::Lambda).await.unwrap();
         assert_eq!(config.database_url_redacted(), "mysql://…@db:3306/chat");
         assert_eq!(config.db_max_connections, 1);
-    }
-
-    #[test]
-    fn an_rds_secret_becomes_a_tls_url_pointed_at_the_proxy() {
-        let secret = r#"{"username":"chat","password":"p@ss/w:rd","host":"db.internal","port":3306,"dbname":"chat","engine":"mysql"}"#;
-        let env = [("DATABASE_HOST", "proxy.example")];
-        assert_eq!(
-            url_from_rds_secret(&env, secret).unwrap(),
-            "mysql://chat:p%40ss%2Fw%3Ard@proxy.example:3306/chat?ssl-mode=required"
-        );
-        let env = [
-            ("DATABASE_SSL_MODE", "VERIFY_IDENTITY"),
-            ("DATABASE_NAME", "other"),
-        ];
-        assert_eq!(
-            url_from_rds_secret(&env, secret).unwrap(),
-            "mysql://chat:p%40ss%2Fw%3Ard@db.internal:3306/other?ssl-mode=VERIFY_IDENTITY"
-        );
-        assert_eq!(
-            url_from_rds_secret(&[], "not json").unwrap_err().variable,
-            "DATABASE_SECRET_ARN"
-        );
-        assert_eq!(
-            url_from_rds_secret(&[], r#"{"username":"u","password":"p"}"#)
-                .unwrap_err()
-                .variable,
-            "DATABASE_HOST"
-        );
-    }
-
-    #[test]
-    fn a_rate_limit_refuses_the_event_past_its_limit_until_the_oldest_leaves_the_window() {
-        use crate::domain::Timestamp;
-        let limit = RateLimit {
-            limit: 3,
-            window: Duration::from_secs(10),
-        };
-        let now = Timestamp(100_000);
-        assert!(
-            limit
-                .check(&[Timestamp(99_000), Timestamp(98_000)], now)
-                .is_ok()
-        );
-        let full = [Timestamp(99_000), Timestamp(95_000), Timestamp(91_500)];
-        match limit.check(&full, now) {
-            Err(crate::Error::RateLimited { retry_after_secs }) => {
-                assert_eq!(retry_after_secs, 2, "91.5 s + 10 s - 100 s, rounded up")
-            }
-            other => panic!("expected 429, got {other:?}"),
-        }
-        assert_eq!(limit.window_start(now), Timestamp(90_000));
-        assert!(
-            RateLimit {
-                limit: 0,
-                window: Duration::from_secs(10)
-            }
-            .check(&full, now)
-            .is_ok(),
-            "0 turns it off"
-        );
-    }
-
-    #[test]
-    fn userinfo_is_percent_encoded() {
-        assert_eq!(percent_encode("p@ss/w:rd"), "p%40ss%2Fw%3Ard");
     }
 }
