@@ -6,8 +6,22 @@ use lambda_http::{Context, LambdaEvent, Service as _, request::LambdaRequest};
 use serde_json::{Value, json};
 use shared::testing::{event_fixture, sqlite_state};
 
+/// The placeholder the fixtures carry where a bearer token goes (docs/deploy.md substitutes it
+/// with `sed` before `cargo lambda invoke`).
+const TOKEN_PLACEHOLDER: &str = "REPLACE_WITH_A_TOKEN_FROM_POST_/api/auth/login";
+
 fn event(name: &str) -> Value {
     event_fixture(env!("CARGO_MANIFEST_DIR"), name)
+}
+
+/// A fixture with its token placeholder replaced, as the documented `sed` one-liner does.
+fn with_token(name: &str, token: &str) -> Value {
+    let text = event(name).to_string();
+    assert!(
+        text.contains(TOKEN_PLACEHOLDER),
+        "{name} has no placeholder"
+    );
+    serde_json::from_str(&text.replace(TOKEN_PLACEHOLDER, token)).unwrap()
 }
 
 /// Runs one event through the function's service and returns the response AWS would get.
@@ -37,16 +51,29 @@ async fn register_login_and_me_work_on_the_default_and_a_named_stage() {
     // On the `prod` stage the path arrives as /prod/api/auth/login.
     let login = invoke(&test.state, event("login-prod-stage.json")).await;
     assert_eq!(login["statusCode"], 200, "{login}");
-    let token = body(&login)["access_token"].as_str().unwrap().to_string();
+    let answer = body(&login);
+    assert_eq!(
+        [
+            &answer["token_type"],
+            &answer["expires_in"],
+            &answer["user"]["username"]
+        ],
+        [&json!("bearer"), &json!(86_400), &json!("alice")]
+    );
+    let token = answer["access_token"].as_str().unwrap().to_string();
 
+    // The OAuth2 password form signs in the same user, with a token that works as well.
     let form_login = invoke(&test.state, event("login-form.json")).await;
     assert_eq!(form_login["statusCode"], 200, "{form_login}");
+    let form_answer = body(&form_login);
+    assert_eq!(form_answer["user"], answer["user"]);
+    let form_token = form_answer["access_token"].as_str().unwrap();
 
-    let mut me = event("me.json");
-    me["headers"]["authorization"] = json!(format!("Bearer {token}"));
-    let me = invoke(&test.state, me).await;
-    assert_eq!(me["statusCode"], 200, "{me}");
-    assert_eq!(body(&me)["username"], "alice");
+    for token in [token.as_str(), form_token] {
+        let me = invoke(&test.state, with_token("me.json", token)).await;
+        assert_eq!(me["statusCode"], 200, "{me}");
+        assert_eq!(body(&me), answer["user"]);
+    }
 }
 
 #[tokio::test]
@@ -80,9 +107,7 @@ async fn a_ws_ticket_is_issued_to_a_signed_in_user_and_never_cached() {
     let login = invoke(&test.state, event("login-prod-stage.json")).await;
     let token = body(&login)["access_token"].as_str().unwrap().to_string();
 
-    let mut request = event("ws-ticket.json");
-    request["headers"]["authorization"] = json!(format!("Bearer {token}"));
-    let issued = invoke(&test.state, request).await;
+    let issued = invoke(&test.state, with_token("ws-ticket.json", &token)).await;
     assert_eq!(issued["statusCode"], 201, "{issued}");
     assert_eq!(issued["headers"]["cache-control"], "no-store");
     let ticket = body(&issued);
@@ -92,4 +117,12 @@ async fn a_ws_ticket_is_issued_to_a_signed_in_user_and_never_cached() {
     // The fixture's placeholder token is refused like any bad token.
     let refused = invoke(&test.state, event("ws-ticket.json")).await;
     assert_eq!(refused["statusCode"], 401);
+    assert_eq!(body(&refused)["error"]["code"], "unauthorized");
+}
+
+/// Every fixture in `events/` must be named (as `"<file>"`) by this crate's tests, so a new one
+/// cannot land without a test that asserts its outcome.
+#[test]
+fn every_event_fixture_is_named_by_a_test() {
+    shared::testing::assert_every_event_fixture_is_named_by_a_test(env!("CARGO_MANIFEST_DIR"));
 }

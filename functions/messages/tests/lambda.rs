@@ -7,8 +7,22 @@ use serde_json::{Value, json};
 use shared::domain::RoomId;
 use shared::testing::{ManagementRecorder, event_fixture, sqlite_state};
 
+/// The placeholder the fixtures carry where a bearer token goes (docs/deploy.md substitutes it
+/// with `sed` before `cargo lambda invoke`).
+const TOKEN_PLACEHOLDER: &str = "REPLACE_WITH_A_TOKEN_FROM_POST_/api/auth/login";
+
 fn event(name: &str) -> Value {
     event_fixture(env!("CARGO_MANIFEST_DIR"), name)
+}
+
+/// A fixture with its token placeholder replaced, as the documented `sed` one-liner does.
+fn with_token(name: &str, token: &str) -> Value {
+    let text = event(name).to_string();
+    assert!(
+        text.contains(TOKEN_PLACEHOLDER),
+        "{name} has no placeholder"
+    );
+    serde_json::from_str(&text.replace(TOKEN_PLACEHOLDER, token)).unwrap()
 }
 
 async fn invoke(state: &shared::AppState, event: Value) -> Value {
@@ -19,6 +33,37 @@ async fn invoke(state: &shared::AppState, event: Value) -> Value {
         .await
         .unwrap();
     serde_json::to_value(response).unwrap()
+}
+
+#[tokio::test]
+async fn the_fixtures_as_shipped_are_refused_with_401_and_nothing_is_stored() {
+    let test = sqlite_state(&[]).await;
+    let alice = test.user("alice").await;
+    let room = shared::rooms::create(&test.state, &alice, "General")
+        .await
+        .unwrap();
+    for name in [
+        "add-reaction.json",
+        "edit-message.json",
+        "list-messages-prod-stage.json",
+        "post-message.json",
+        "search.json",
+    ] {
+        let answer = invoke(&test.state, event(name)).await;
+        assert_eq!(answer["statusCode"], 401, "{name}: {answer}");
+        let body: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+        assert_eq!(body["error"]["code"], "unauthorized", "{name}");
+    }
+    let page = shared::messages::page(
+        &test.state,
+        &alice,
+        room.id,
+        shared::domain::PageCursor::Newest,
+        shared::domain::PageLimit::DEFAULT,
+    )
+    .await
+    .unwrap();
+    assert!(page.messages.is_empty());
 }
 
 #[tokio::test]
@@ -38,12 +83,21 @@ async fn a_posted_message_is_stored_pushed_to_live_sockets_and_paged_on_a_named_
         .await;
     recorder.mark_gone("gone-1");
 
-    let mut post = event("post-message.json");
-    post["headers"]["authorization"] = json!(format!("Bearer {token}"));
-    let posted = invoke(state, post).await;
+    let posted = invoke(state, with_token("post-message.json", &token)).await;
     assert_eq!(posted["statusCode"], 201, "{posted}");
     let message: Value = serde_json::from_str(posted["body"].as_str().unwrap()).unwrap();
-    assert_eq!(message["content"], "hello from Lambda 👋");
+    assert_eq!(
+        [
+            &message["content"],
+            &message["client_id"],
+            &message["sender"]["username"]
+        ],
+        [
+            &json!("hello from Lambda 👋"),
+            &json!("lambda-1"),
+            &json!("alice")
+        ]
+    );
 
     // The push happened before the function answered, signed like any SDK call.
     assert_eq!(
@@ -62,9 +116,7 @@ async fn a_posted_message_is_stored_pushed_to_live_sockets_and_paged_on_a_named_
         vec!["live-1"]
     );
 
-    let mut list = event("list-messages-prod-stage.json");
-    list["headers"]["authorization"] = json!(format!("Bearer {token}"));
-    let listed = invoke(state, list).await;
+    let listed = invoke(state, with_token("list-messages-prod-stage.json", &token)).await;
     assert_eq!(listed["statusCode"], 200, "{listed}");
     let page: Value = serde_json::from_str(listed["body"].as_str().unwrap()).unwrap();
     assert_eq!(page["messages"], json!([message]));
@@ -82,11 +134,7 @@ async fn edits_and_reactions_through_the_function_take_seqs_and_are_pushed() {
         .unwrap();
     test.live_user_connection("alice-user", &alice, None, &recorder.endpoint)
         .await;
-    let authorized = |name: &str| {
-        let mut e = event(name);
-        e["headers"]["authorization"] = json!(format!("Bearer {token}"));
-        e
-    };
+    let authorized = |name: &str| with_token(name, &token);
     let posted = invoke(state, authorized("post-message.json")).await;
     assert_eq!(posted["statusCode"], 201, "{posted}");
 
@@ -149,9 +197,7 @@ async fn search_through_the_function_finds_messages_of_the_callers_rooms() {
             .await
             .unwrap();
     }
-    let mut search = event("search.json");
-    search["headers"]["authorization"] = json!(format!("Bearer {token}"));
-    let found = invoke(state, search).await;
+    let found = invoke(state, with_token("search.json", &token)).await;
     assert_eq!(found["statusCode"], 200, "{found}");
     let page: Value = serde_json::from_str(found["body"].as_str().unwrap()).unwrap();
     let contents: Vec<&str> = page["messages"]
@@ -164,4 +210,11 @@ async fn search_through_the_function_finds_messages_of_the_callers_rooms() {
         contents,
         vec!["Lambda cold starts", "deploying lambda functions"]
     );
+}
+
+/// Every fixture in `events/` must be named (as `"<file>"`) by this crate's tests, so a new one
+/// cannot land without a test that asserts its outcome.
+#[test]
+fn every_event_fixture_is_named_by_a_test() {
+    shared::testing::assert_every_event_fixture_is_named_by_a_test(env!("CARGO_MANIFEST_DIR"));
 }

@@ -106,3 +106,10 @@ async fn a_bad_database_setting_is_reported_as_failed_without_secrets() {
     );
     assert_eq!(answer.reason.as_deref(), Some(reason));
 }
+
+/// Every fixture in `events/` must be named (as `"<file>"`) by this crate's tests, so a new one
+/// cannot land without a test that asserts its outcome.
+#[test]
+fn every_event_fixture_is_named_by_a_test() {
+    shared::testing::assert_every_event_fixture_is_named_by_a_test(env!("CARGO_MANIFEST_DIR"));
+}

@@ -19,9 +19,36 @@ async fn invoke(state: &shared::AppState, event: Value) -> Value {
     serde_json::to_value(response).unwrap()
 }
 
-fn with_token(mut event: Value, token: &str) -> Value {
-    event["headers"]["authorization"] = json!(format!("Bearer {token}"));
-    event
+/// The placeholder the fixtures carry where a bearer token goes (docs/deploy.md substitutes it
+/// with `sed` before `cargo lambda invoke`).
+const TOKEN_PLACEHOLDER: &str = "REPLACE_WITH_A_TOKEN_FROM_POST_/api/auth/login";
+
+/// `event` with its token placeholder replaced, as the documented `sed` one-liner does.
+fn with_token(event: Value, token: &str) -> Value {
+    let text = event.to_string();
+    assert!(text.contains(TOKEN_PLACEHOLDER), "no placeholder in {text}");
+    serde_json::from_str(&text.replace(TOKEN_PLACEHOLDER, token)).unwrap()
+}
+
+fn body(response: &Value) -> Value {
+    serde_json::from_str(response["body"].as_str().unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn the_fixtures_as_shipped_are_refused_with_401_for_their_placeholder_token() {
+    let test = sqlite_state(&[]).await;
+    for name in [
+        "add-member.json",
+        "create-private-room.json",
+        "create-room-prod-stage.json",
+        "join-room.json",
+        "list-rooms.json",
+        "open-direct-room.json",
+    ] {
+        let answer = invoke(&test.state, event(name)).await;
+        assert_eq!(answer["statusCode"], 401, "{name}: {answer}");
+        assert_eq!(body(&answer)["error"]["code"], "unauthorized", "{name}");
+    }
 }
 
 #[tokio::test]
@@ -45,6 +72,11 @@ async fn rooms_are_created_listed_and_joined_through_lambda_events() {
 
     let joined = invoke(state, with_token(event("join-room.json"), &bob_token)).await;
     assert_eq!(joined["statusCode"], 200, "{joined}");
+    let room = body(&joined);
+    assert_eq!(
+        [&room["id"], &room["member_count"], &room["role"]],
+        [&json!(1), &json!(2), &json!("member")]
+    );
 
     let listed = invoke(state, with_token(event("list-rooms.json"), &bob_token)).await;
     assert_eq!(listed["statusCode"], 200);
@@ -97,6 +129,11 @@ async fn private_rooms_members_and_direct_rooms_through_lambda_events() {
     assert_eq!(listed["body"], "[]");
     let added = invoke(state, with_token(event("add-member.json"), &alice_token)).await;
     assert_eq!(added["statusCode"], 200, "{added}");
+    let room = body(&added);
+    assert_eq!(
+        [&room["member_count"], &room["members"][1]["username"]],
+        [&json!(2), &json!("bob")]
+    );
     let listed = invoke(state, list(&bob_token)).await;
     let rooms: Value = serde_json::from_str(listed["body"].as_str().unwrap()).unwrap();
     assert_eq!(
@@ -124,4 +161,11 @@ async fn private_rooms_members_and_direct_rooms_through_lambda_events() {
         [&dm["kind"], &dm["name"], &dm["member_count"]],
         [&json!("direct"), &json!("bob"), &json!(2)]
     );
+}
+
+/// Every fixture in `events/` must be named (as `"<file>"`) by this crate's tests, so a new one
+/// cannot land without a test that asserts its outcome.
+#[test]
+fn every_event_fixture_is_named_by_a_test() {
+    shared::testing::assert_every_event_fixture_is_named_by_a_test(env!("CARGO_MANIFEST_DIR"));
 }

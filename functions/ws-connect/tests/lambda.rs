@@ -20,6 +20,69 @@ fn connect_event(token: &str, room: &str, connection_id: &str) -> ApiGatewayWebs
     serde_json::from_value(event).unwrap()
 }
 
+/// The placeholder the fixture carries where the token goes (docs/deploy.md substitutes it with
+/// `sed` before `cargo lambda invoke`).
+const TOKEN_PLACEHOLDER: &str = "REPLACE_WITH_A_TOKEN_FROM_POST_/api/auth/login";
+
+/// The fixture as shipped, or with its placeholder replaced as the documented `sed` does.
+fn shipped_connect_event(token: Option<&str>) -> ApiGatewayWebsocketProxyRequest {
+    let text = event_fixture(env!("CARGO_MANIFEST_DIR"), "connect.json").to_string();
+    assert!(text.contains(TOKEN_PLACEHOLDER));
+    let text = match token {
+        Some(token) => text.replace(TOKEN_PLACEHOLDER, token),
+        None => text,
+    };
+    serde_json::from_str(&text).unwrap()
+}
+
+#[tokio::test]
+async fn the_shipped_connect_event_is_refused_until_its_placeholder_is_a_token() {
+    let recorder = ManagementRecorder::start().await;
+    let test = sqlite_state(&[("WEBSOCKET_API_ENDPOINT", recorder.endpoint.as_str())]).await;
+    let state = &test.state;
+    let (alice, bob) = (test.user("alice").await, test.user("bob").await);
+    let room = shared::rooms::create(state, &alice, "General")
+        .await
+        .unwrap();
+    assert_eq!(room.id.to_string(), "1", "the fixture names room 1");
+    shared::rooms::join(state, &bob, room.id).await.unwrap();
+    test.live_connection("bob-conn", &bob, room.id, &recorder.endpoint)
+        .await;
+    let fixture_id = "Bx5wYd4NDoECFdg=";
+
+    let refused = on_connect(state, &shipped_connect_event(None)).await;
+    assert_eq!(refused.status_code, 401);
+    let Some(aws_lambda_events::encodings::Body::Text(body)) = &refused.body else {
+        panic!("a refusal has a body: {refused:?}");
+    };
+    let body: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(body["error"]["code"], "unauthorized");
+    assert!(
+        shared::db::connections::find(&state.db.pool, fixture_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(recorder.calls().is_empty());
+
+    let accepted = on_connect(state, &shipped_connect_event(Some(&test.token(&alice)))).await;
+    assert_eq!(accepted.status_code, 200);
+    let row = shared::db::connections::find(&state.db.pool, fixture_id)
+        .await
+        .unwrap()
+        .expect("the fixture's connection is recorded");
+    assert_eq!(
+        (row.user_id, row.room_id, row.endpoint.as_str()),
+        (alice.id, Some(room.id), recorder.endpoint.as_str())
+    );
+    let presence = recorder.frames_to("bob-conn");
+    assert_eq!(presence.len(), 1, "Bob hears Alice come online");
+    assert_eq!(
+        presence[0]["joined"],
+        json!({"id": alice.id, "username": "alice"})
+    );
+}
+
 #[tokio::test]
 async fn connect_checks_token_and_membership_records_the_row_and_announces_presence() {
     let recorder = ManagementRecorder::start().await;
@@ -179,4 +242,11 @@ async fn a_410_from_a_connection_still_connecting_keeps_its_row_and_an_old_one_g
         .unwrap()
         .expect("a user connection is recorded");
     assert_eq!((alice_row.room_id, alice_row.viewing_room_id), (None, None));
+}
+
+/// Every fixture in `events/` must be named (as `"<file>"`) by this crate's tests, so a new one
+/// cannot land without a test that asserts its outcome.
+#[test]
+fn every_event_fixture_is_named_by_a_test() {
+    shared::testing::assert_every_event_fixture_is_named_by_a_test(env!("CARGO_MANIFEST_DIR"));
 }

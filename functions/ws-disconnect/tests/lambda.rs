@@ -13,6 +13,48 @@ fn disconnect_event(connection_id: &str) -> ApiGatewayWebsocketProxyRequest {
 }
 
 #[tokio::test]
+async fn the_shipped_disconnect_event_removes_its_connection_and_announces_left() {
+    let recorder = ManagementRecorder::start().await;
+    let test = sqlite_state(&[]).await;
+    let state = &test.state;
+    let (alice, bob) = (test.user("alice").await, test.user("bob").await);
+    let room = shared::rooms::create(state, &alice, "General")
+        .await
+        .unwrap();
+    shared::rooms::join(state, &bob, room.id).await.unwrap();
+    // The connection the fixture names, as the shipped connect.json records it.
+    let fixture_id = "Bx5wYd4NDoECFdg=";
+    test.live_connection(fixture_id, &alice, room.id, &recorder.endpoint)
+        .await;
+    test.live_connection("bob-1", &bob, room.id, &recorder.endpoint)
+        .await;
+
+    let shipped: ApiGatewayWebsocketProxyRequest =
+        serde_json::from_value(event_fixture(env!("CARGO_MANIFEST_DIR"), "disconnect.json"))
+            .unwrap();
+    assert_eq!(on_disconnect(state, &shipped).await.status_code, 200);
+    assert!(
+        shared::db::connections::find(&state.db.pool, fixture_id)
+            .await
+            .unwrap()
+            .is_none(),
+        "the row is gone"
+    );
+    let frames = recorder.frames_to("bob-1");
+    assert_eq!(frames.len(), 1, "{frames:?}");
+    assert_eq!(
+        [&frames[0]["type"], &frames[0]["left"]],
+        [
+            &json!("presence"),
+            &json!({"id": alice.id, "username": "alice"})
+        ]
+    );
+    // As shipped again (the row is already gone): still 200, nothing more is said.
+    assert_eq!(on_disconnect(state, &shipped).await.status_code, 200);
+    assert_eq!(recorder.frames_to("bob-1").len(), 1);
+}
+
+#[tokio::test]
 async fn the_last_tab_closing_announces_left_and_unknown_ids_are_fine() {
     let recorder = ManagementRecorder::start().await;
     let test = sqlite_state(&[]).await;
@@ -70,4 +112,11 @@ async fn the_last_tab_closing_announces_left_and_unknown_ids_are_fine() {
         200
     );
     assert_eq!(recorder.frames_to("bob-1").len(), 1);
+}
+
+/// Every fixture in `events/` must be named (as `"<file>"`) by this crate's tests, so a new one
+/// cannot land without a test that asserts its outcome.
+#[test]
+fn every_event_fixture_is_named_by_a_test() {
+    shared::testing::assert_every_event_fixture_is_named_by_a_test(env!("CARGO_MANIFEST_DIR"));
 }

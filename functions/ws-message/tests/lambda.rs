@@ -19,6 +19,128 @@ fn message_event(
     serde_json::from_value(event).unwrap()
 }
 
+/// The connection id every fixture carries (the one the shipped connect.json records).
+const FIXTURE_CONNECTION: &str = "Bx5wYd4NDoECFdg=";
+
+fn shipped(fixture: &str) -> ApiGatewayWebsocketProxyRequest {
+    let event = event_fixture(env!("CARGO_MANIFEST_DIR"), fixture);
+    assert_eq!(event["requestContext"]["connectionId"], FIXTURE_CONNECTION);
+    serde_json::from_value(event).unwrap()
+}
+
+#[tokio::test]
+async fn the_shipped_frames_from_the_fixtures_connection_are_answered_and_pushed() {
+    let recorder = ManagementRecorder::start().await;
+    let test = sqlite_state(&[("WEBSOCKET_API_ENDPOINT", recorder.endpoint.as_str())]).await;
+    let state = &test.state;
+    let (alice, bob) = (test.user("alice").await, test.user("bob").await);
+    let room = shared::rooms::create(state, &alice, "General")
+        .await
+        .unwrap();
+    shared::rooms::join(state, &bob, room.id).await.unwrap();
+    test.live_connection(FIXTURE_CONNECTION, &alice, room.id, &recorder.endpoint)
+        .await;
+    test.live_connection("bob-ws", &bob, room.id, &recorder.endpoint)
+        .await;
+    let alice_summary = json!({"id": alice.id, "username": "alice"});
+
+    assert_eq!(
+        on_message(state, &shipped("ping.json")).await.status_code,
+        200
+    );
+    assert_eq!(
+        recorder.frames_to(FIXTURE_CONNECTION),
+        vec![json!({"type": "pong"})]
+    );
+
+    assert_eq!(
+        on_message(state, &shipped("send-message.json"))
+            .await
+            .status_code,
+        200
+    );
+    let to_bob = recorder.frames_to("bob-ws");
+    assert_eq!(to_bob.len(), 1, "{to_bob:?}");
+    assert_eq!(
+        [
+            &to_bob[0]["type"],
+            &to_bob[0]["room_id"],
+            &to_bob[0]["message"]["content"],
+            &to_bob[0]["message"]["client_id"],
+            &to_bob[0]["message"]["sender"],
+        ],
+        [
+            &json!("message"),
+            &json!(room.id),
+            &json!("hello over the socket"),
+            &json!("ws-1"),
+            &alice_summary,
+        ]
+    );
+    assert_eq!(
+        recorder.frames_to(FIXTURE_CONNECTION)[1],
+        to_bob[0],
+        "the sender gets its echo"
+    );
+
+    assert_eq!(
+        on_message(state, &shipped("typing.json")).await.status_code,
+        200
+    );
+    assert_eq!(
+        recorder.frames_to("bob-ws")[1],
+        json!({"type": "typing", "room_id": room.id, "user": alice_summary})
+    );
+    assert_eq!(
+        recorder.frames_to(FIXTURE_CONNECTION).len(),
+        2,
+        "the typist is not told"
+    );
+
+    assert_eq!(
+        on_message(state, &shipped("sync.json")).await.status_code,
+        200
+    );
+    let frames = recorder.frames_to(FIXTURE_CONNECTION);
+    assert_eq!(frames.len(), 4, "{frames:?}");
+    let (history, presence) = (&frames[2], &frames[3]);
+    assert_eq!(
+        [&history["type"], &history["room_id"], &history["has_more"]],
+        [&json!("history"), &json!(room.id), &json!(false)]
+    );
+    assert_eq!(history["messages"], json!([to_bob[0]["message"]]));
+    assert_eq!(presence["type"], "presence");
+    assert_eq!(
+        presence["online"],
+        json!([alice_summary, {"id": bob.id, "username": "bob"}])
+    );
+    assert!(recorder.calls().iter().all(|c| c.signed));
+}
+
+#[tokio::test]
+async fn a_shipped_frame_from_an_unregistered_connection_is_told_to_reconnect_and_closed() {
+    let recorder = ManagementRecorder::start().await;
+    let test = sqlite_state(&[("WEBSOCKET_API_ENDPOINT", recorder.endpoint.as_str())]).await;
+    for fixture in ["ping.json", "send-message.json", "sync.json", "typing.json"] {
+        let answer = on_message(&test.state, &shipped(fixture)).await;
+        assert_eq!(answer.status_code, 200, "{fixture}");
+    }
+    let calls = recorder.calls();
+    assert_eq!(calls.len(), 8, "a post and a close per frame: {calls:?}");
+    for pair in calls.chunks(2) {
+        assert_eq!(
+            [pair[0].method.as_str(), pair[1].method.as_str()],
+            ["POST", "DELETE"]
+        );
+        assert!(pair.iter().all(|c| c.connection_id == FIXTURE_CONNECTION));
+        let frame = pair[0].frame.as_ref().unwrap();
+        assert_eq!(
+            [&frame["type"], &frame["code"]],
+            [&json!("error"), &json!("unauthorized")]
+        );
+    }
+}
+
 #[tokio::test]
 async fn every_action_is_answered_by_posts_and_bad_frames_get_error_frames() {
     let recorder = ManagementRecorder::start().await;
@@ -244,4 +366,11 @@ async fn edit_delete_and_reaction_frames_change_the_message_and_push_message_upd
         recorder.frames_to("bob-user").last().unwrap()["code"],
         "forbidden"
     );
+}
+
+/// Every fixture in `events/` must be named (as `"<file>"`) by this crate's tests, so a new one
+/// cannot land without a test that asserts its outcome.
+#[test]
+fn every_event_fixture_is_named_by_a_test() {
+    shared::testing::assert_every_event_fixture_is_named_by_a_test(env!("CARGO_MANIFEST_DIR"));
 }
