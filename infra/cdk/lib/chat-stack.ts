@@ -1,7 +1,7 @@
 // The chat stack in CDK. Mirrors ../../template.yaml (SAM) resource for resource where it matters:
 // the same seven functions (by binary), HTTP and WebSocket routes, integrations,
-// execute-api:ManageConnections grants and environment variable names. test/parity.test.mjs
-// compares the two templates and fails on drift.
+// execute-api:ManageConnections grants, environment variable names, alarms and dashboard.
+// test/parity.test.mjs compares the two templates and fails on drift.
 //
 // Structural choices are context values (cdk.json, or `-c key=value`):
 //   stageName, natMode (gateway|instance), useRdsProxy, dbInstanceClass, dbAllocatedStorage,
@@ -266,6 +266,11 @@ export class ChatStack extends cdk.Stack {
     });
 
     // ------------------------------------------------------------ functions
+    const metricsNamespace = `Chat/${cdk.Aws.STACK_NAME}`;
+    // One imported topic for every alarm (SAM: AlarmActions !If HasAlarmTopic).
+    const alarmAction = alarmTopicArn
+      ? new cwActions.SnsAction(sns.Topic.fromTopicArn(this, 'AlarmTopic', alarmTopicArn))
+      : undefined;
     const commonEnv: Record<string, string> = {
       DATABASE_SECRET_ARN: dbSecret.secretArn,
       DATABASE_HOST: databaseHost,
@@ -278,6 +283,11 @@ export class ChatStack extends cdk.Stack {
       RATE_LIMIT_WINDOW_SECONDS: rateLimitWindow.valueAsString,
       CORS_ALLOWED_ORIGINS: corsOrigins.join(','),
       RUST_LOG: rustLog.valueAsString,
+      // CloudWatch namespace of the Embedded Metric Format lines shared::metrics prints on stdout
+      // (one JSON object a line). The JSON log format keeps them intact: Lambda formats only its
+      // own system logs on this runtime and does not re-encode output that is already JSON, so
+      // each line reaches CloudWatch Logs as one EMF event (docs/deploy.md).
+      METRICS_NAMESPACE: metricsNamespace,
     };
     // Functions that post to connections: the management endpoint and the grant.
     const broadcasters = new Set<Binary>(['rooms', 'messages', 'ws-connect', 'ws-message', 'ws-disconnect']);
@@ -330,11 +340,67 @@ export class ChatStack extends cdk.Stack {
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         });
-        if (alarmTopicArn) {
-          alarm.addAlarmAction(new cwActions.SnsAction(sns.Topic.fromTopicArn(this, `${spec.id}AlarmTopic`, alarmTopicArn)));
-        }
+        if (alarmAction) alarm.addAlarmAction(alarmAction);
       }
     }
+
+    // ------------------------------------------------------------ EMF metrics: alarms and dashboard
+    // The functions' own metrics (namespace Chat/<stack>, dimension Service=chat;
+    // shared/src/metrics.rs). Thresholds and the reasons for them: docs/deploy.md.
+    const chatMetric = (metricName: string, statistic: string, label?: string, period = cdk.Duration.minutes(5)) =>
+      new cloudwatch.Metric({ namespace: metricsNamespace, metricName, dimensionsMap: { Service: 'chat' }, statistic, period, label });
+    const emfAlarms: [string, cloudwatch.Metric, Omit<cloudwatch.CreateAlarmOptions, 'treatMissingData'>][] = [
+      ['PostsFailedAlarm', chatMetric('PostsFailed', 'Sum'), {
+        alarmDescription: 'posts to WebSocket connections failing (not 410 Gone) - throttling (429) or management API errors',
+        threshold: 10, evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      }],
+      ['FanOutSlowAlarm', chatMetric('FanOutDuration', 'p99'), {
+        alarmDescription: 'fan-out p99 above 2 s for 15 minutes - messages reach the room\'s sockets late',
+        threshold: 2000, evaluationPeriods: 3,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      }],
+      ['RateLimitedAlarm', chatMetric('RateLimited', 'Sum'), {
+        alarmDescription: 'many requests and frames refused with rate_limited - a flooding client or a limit set too low',
+        threshold: 500, evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      }],
+    ];
+    for (const [id, metric, options] of emfAlarms) {
+      const alarm = metric.createAlarm(this, id, { ...options, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING });
+      if (alarmAction) alarm.addAlarmAction(alarmAction);
+    }
+
+    // Dashboards are global per account (not per region): the name carries stack and region.
+    // The same widgets as SAM's Dashboard, in rows of three (the parity test compares them).
+    const graph = (title: string, left: cloudwatch.IMetric[]) => new cloudwatch.GraphWidget({ title, left, width: 8, height: 6 });
+    const perFunction = (title: string, metric: (fn: lambda.Function, name: Binary) => cloudwatch.IMetric) =>
+      graph(title, (['auth', 'rooms', 'messages', 'ws-connect', 'ws-message', 'ws-disconnect'] as const).map((name) => metric(fns[name], name)));
+    const minute = cdk.Duration.minutes(1);
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `${cdk.Aws.STACK_NAME}-${cdk.Aws.REGION}`,
+    });
+    dashboard.addWidgets(new cloudwatch.TextWidget({
+      width: 24, height: 2,
+      markdown: `**Chat (${cdk.Aws.STACK_NAME})**: EMF metrics of the functions in namespace ${metricsNamespace}, dimension Service=chat (docs/deploy.md). Managed by CloudFormation: changes made here are lost on the next deploy.`,
+    }));
+    dashboard.addWidgets(
+      graph('Connections per minute', [chatMetric('ConnectionsOpened', 'Sum', 'opened', minute), chatMetric('ConnectionsClosed', 'Sum', 'closed', minute)]),
+      graph('Connections per 5 minutes', [chatMetric('ConnectionsOpened', 'Sum', 'opened'), chatMetric('ConnectionsClosed', 'Sum', 'closed')]),
+      graph('Messages posted per 5 minutes', [chatMetric('MessagesPosted', 'Sum', 'posted')]),
+    );
+    dashboard.addWidgets(
+      graph('Fan-out size (connections per frame)', [chatMetric('FanOutSize', 'Average', 'average'), chatMetric('FanOutSize', 'Maximum', 'max')]),
+      graph('Posts to connections per 5 minutes', [chatMetric('PostsDelivered', 'Sum', 'delivered'),
+        chatMetric('PostsGone', 'Sum', 'gone (410)'), chatMetric('PostsFailed', 'Sum', 'failed')]),
+      graph('Fan-out duration (ms)', [chatMetric('FanOutDuration', 'p50', 'p50'), chatMetric('FanOutDuration', 'p99', 'p99'),
+        chatMetric('FanOutDuration', 'Maximum', 'max')]),
+    );
+    dashboard.addWidgets(
+      graph('Rate-limited per 5 minutes', [chatMetric('RateLimited', 'Sum', 'refused')]),
+      perFunction('Lambda errors per 5 minutes', (fn, label) => fn.metricErrors({ statistic: 'Sum', label })),
+      perFunction('Lambda duration p99 (ms)', (fn, label) => fn.metricDuration({ statistic: 'p99', label })),
+    );
 
     // ------------------------------------------------------------ migrations on deploy
     // The migrate function answers the pre-signed ResponseURL itself. A new function version
@@ -466,5 +532,6 @@ export class ChatStack extends cdk.Stack {
     new cdk.CfnOutput(this, 'DistributionId', { description: 'CloudFront distribution', value: distribution.distributionId });
     new cdk.CfnOutput(this, 'DatabaseEndpoint', { description: 'Host the functions connect to (the proxy when useRdsProxy=true)', value: databaseHost });
     new cdk.CfnOutput(this, 'DatabaseSecretArn', { description: 'RDS-style secret with the master credentials', value: dbSecret.secretArn });
+    new cdk.CfnOutput(this, 'DashboardName', { description: 'CloudWatch dashboard of the functions\' metrics (CloudWatch console, Dashboards; see docs/deploy.md)', value: dashboard.dashboardName });
   }
 }

@@ -2,7 +2,8 @@
 // reduces it to the deployment "model" both must agree on: functions by binary, their settings
 // and environment, HTTP and WebSocket routes with their integrations, ManageConnections and
 // secret grants, WebSocket invoke permissions, custom resources, the SPA distribution's cache
-// behaviors with the response headers policy each sends, and outputs.
+// behaviors with the response headers policy each sends, CloudWatch alarms and dashboards (the
+// series each widget charts), and outputs.
 import fs from 'node:fs';
 import YAML from 'yaml';
 
@@ -65,10 +66,12 @@ export function refsIn(expr, out = new Set()) {
 }
 
 class Renderer {
-  constructor(t, overrides = {}) {
+  /** `binaryOf`: logical id -> binary, to name our functions by binary (alarm and dashboard dimensions). */
+  constructor(t, overrides = {}, binaryOf = {}) {
     this.t = t;
     this.params = t.Parameters ?? {};
     this.overrides = overrides;
+    this.binaryOf = binaryOf;
     this.conditions = t.Conditions ?? {};
     this.resources = t.Resources ?? {};
   }
@@ -76,6 +79,7 @@ class Renderer {
   label(id) {
     const r = this.resources[id];
     if (!r) return id;
+    if (id in this.binaryOf) return `AWS::Lambda::Function(${this.binaryOf[id]})`;
     if (r.Type === 'AWS::ApiGatewayV2::Api') return `${r.Type}(${r.Properties?.ProtocolType})`;
     if (r.Type === 'AWS::Serverless::HttpApi') return 'AWS::ApiGatewayV2::Api(HTTP)';
     if (r.Type === 'AWS::Serverless::Function') return 'AWS::Lambda::Function';
@@ -222,6 +226,8 @@ export function buildModel(t, overrides = {}) {
       inVpc: Boolean(vpc?.SubnetIds && vpc?.SecurityGroupIds),
       ownLogGroup: Boolean(get('LoggingConfig')?.LogGroup),
       logFormat: r.render(get('LoggingConfig')?.LogFormat ?? 'Text'),
+      // Lambda drops application lines below this level; an EMF line has no "level" and counts as INFO.
+      applicationLogLevel: r.render(get('LoggingConfig')?.ApplicationLogLevel ?? null),
       envNames: Object.keys(env).sort(),
       env: Object.fromEntries(Object.keys(env).sort().map((k) => [k, r.render(env[k])])),
     };
@@ -366,6 +372,86 @@ export function buildModel(t, overrides = {}) {
     responseHeadersPolicies: one('AWS::CloudFront::ResponseHeadersPolicy').map((x) => canonical(r.render(x.Properties.ResponseHeadersPolicyConfig))),
   };
 
+  // CloudWatch alarms, keyed by metric and dimensions (logical ids differ: CDK adds a hash),
+  // and dashboards with the series each widget charts. Our functions appear by binary.
+  const rf = new Renderer(t, overrides, binaryOf);
+  const dimensionsOf = (list) => Object.fromEntries(asList(list)
+    .map((d) => [rf.render(d.Name), rf.render(d.Value)]).sort(([a], [b]) => a.localeCompare(b)));
+  const actionsOf = (expr) => rf.render(expr) ?? [];
+  const alarms = {};
+  for (const res of one('AWS::CloudWatch::Alarm')) {
+    const p = res.Properties;
+    const dimensions = dimensionsOf(p.Dimensions);
+    const metricName = rf.render(p.MetricName ?? null);
+    const key = `${metricName}{${Object.entries(dimensions).map(([k, v]) => `${k}=${v}`).join(',')}}`;
+    if (alarms[key]) throw new Error(`two alarms on ${key}`);
+    alarms[key] = {
+      description: rf.render(p.AlarmDescription ?? null),
+      namespace: rf.render(p.Namespace ?? null),
+      metricName,
+      dimensions,
+      statistic: rf.render(p.Statistic ?? null),
+      extendedStatistic: rf.render(p.ExtendedStatistic ?? null),
+      period: rf.render(p.Period ?? null),
+      evaluationPeriods: rf.render(p.EvaluationPeriods),
+      // Unset means all of them (CloudWatch's default).
+      datapointsToAlarm: rf.render(p.DatapointsToAlarm ?? p.EvaluationPeriods),
+      threshold: rf.render(p.Threshold ?? null),
+      comparison: rf.render(p.ComparisonOperator),
+      treatMissingData: rf.render(p.TreatMissingData ?? 'missing'),
+      actions: actionsOf(p.AlarmActions),
+      okActions: actionsOf(p.OKActions),
+      insufficientDataActions: actionsOf(p.InsufficientDataActions),
+    };
+  }
+  // A metric row is [namespace, name, dim, value, ..., {options}]; "." repeats the row above.
+  const seriesOf = (props) => {
+    let above = [];
+    return asList(props.metrics).map((row) => {
+      const last = row[row.length - 1];
+      const opts = isObj(last) ? last : {};
+      const parts = (isObj(last) ? row.slice(0, -1) : row).map((v, i) => (v === '.' ? above[i] : v));
+      above = parts;
+      const [namespace, metricName, ...rest] = parts;
+      const dimensions = {};
+      for (let i = 0; i + 1 < rest.length; i += 2) dimensions[rest[i]] = rest[i + 1];
+      return {
+        namespace,
+        metricName,
+        dimensions: canonical(dimensions),
+        stat: opts.stat ?? props.stat ?? 'Average',
+        period: Number(opts.period ?? props.period ?? 300),
+        label: opts.label ?? null,
+        yAxis: opts.yAxis ?? 'left',
+      };
+    });
+  };
+  const widgetOf = (w) => {
+    const p = w.properties ?? {};
+    const place = { x: w.x ?? null, y: w.y ?? null, width: w.width ?? 6, height: w.height ?? 6 };
+    if (w.type === 'text') return { type: 'text', ...place, markdown: p.markdown ?? null };
+    if (w.type !== 'metric') return { type: w.type, ...place, title: p.title ?? null };
+    return {
+      type: 'metric', ...place, title: p.title ?? null, view: p.view ?? 'timeSeries', stacked: p.stacked ?? false,
+      region: p.region ?? null, series: seriesOf(p),
+    };
+  };
+  const dashboards = one('AWS::CloudWatch::Dashboard').map((x) => {
+    const body = rf.render(x.Properties.DashboardBody);
+    let doc;
+    try {
+      doc = JSON.parse(body);
+    } catch (e) {
+      throw new Error(`a dashboard body is not JSON once rendered (${e.message}): ${body}`);
+    }
+    return {
+      name: rf.render(x.Properties.DashboardName ?? null),
+      start: doc.start ?? null,
+      periodOverride: doc.periodOverride ?? null,
+      widgets: asList(doc.widgets).map(widgetOf),
+    };
+  });
+
   return {
     functions,
     database,
@@ -380,6 +466,8 @@ export function buildModel(t, overrides = {}) {
     wsInvokePermissions,
     customResources,
     site,
+    alarms,
+    dashboards,
     outputs: Object.keys(t.Outputs ?? {}).sort(),
   };
 }

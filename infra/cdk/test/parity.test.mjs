@@ -2,7 +2,9 @@
 // same functions (by binary), HTTP and WebSocket routes, integrations, ManageConnections grants,
 // secret grants, environment variables (names, and values with parameters at their defaults),
 // WebSocket invoke permissions, the migrations custom resource, the SPA distribution's cache
-// behaviors and the security headers (response headers policy) each one sends, and the outputs.
+// behaviors and the security headers (response headers policy) each one sends, the CloudWatch
+// alarms (metric, namespace, statistic, threshold, comparison, periods, actions), the dashboard
+// (its widgets and the series each charts), and the outputs.
 //
 // Run after `cdk synth` (.ci/infra does both):  node --test test/
 // CDK_TEMPLATE=path overrides the synthesized template (default cdk.out/ChatStack.template.json).
@@ -16,6 +18,7 @@ import { describe, test } from 'node:test';
 import { buildModel, diffModels, loadTemplate } from './model.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+const METRICS_RS = path.resolve(here, '..', '..', '..', 'shared', 'src', 'metrics.rs');
 const SAM_TEMPLATE = path.resolve(here, '..', '..', 'template.yaml');
 const CDK_TEMPLATE = path.resolve(process.env.CDK_TEMPLATE ?? path.join(here, '..', 'cdk.out', 'ChatStack.template.json'));
 
@@ -33,7 +36,8 @@ const cdk = buildModel(cdkTemplate);
 const BINARIES = ['auth', 'messages', 'migrate', 'rooms', 'ws-connect', 'ws-disconnect', 'ws-message'];
 const BROADCASTERS = ['messages', 'rooms', 'ws-connect', 'ws-disconnect', 'ws-message'];
 const ENV_EVERYWHERE = ['BCRYPT_COST', 'CORS_ALLOWED_ORIGINS', 'DATABASE_HOST', 'DATABASE_NAME', 'DATABASE_SECRET_ARN',
-  'DB_MAX_CONNECTIONS', 'JWT_SECRET_ARN', 'JWT_TTL_SECONDS', 'RATE_LIMIT_MESSAGES', 'RATE_LIMIT_WINDOW_SECONDS', 'RUST_LOG'];
+  'DB_MAX_CONNECTIONS', 'JWT_SECRET_ARN', 'JWT_TTL_SECONDS', 'METRICS_NAMESPACE', 'RATE_LIMIT_MESSAGES',
+  'RATE_LIMIT_WINDOW_SECONDS', 'RUST_LOG'];
 const HTTP_ROUTES = {
   'ANY /api/auth/{proxy+}': 'auth',
   'POST /api/ws-ticket': 'auth',
@@ -73,6 +77,38 @@ const SECURITY_HEADERS = {
   ReferrerPolicy: { ReferrerPolicy: 'strict-origin-when-cross-origin', Override: 'true' },
 };
 const SPA_BEHAVIORS = ['*', '/config.json', '/index.html'];
+
+// The EMF metrics the functions print (shared/src/metrics.rs; docs/deploy.md says what each
+// counts), all with the one dimension Service=chat. Each name must still be in metrics.rs, so a
+// metric renamed there fails here instead of leaving a dashboard line and an alarm on nothing.
+const metricsRs = fs.readFileSync(METRICS_RS, 'utf8');
+const EMF_METRICS = ['ConnectionsClosed', 'ConnectionsOpened', 'FanOutDuration', 'FanOutSize', 'MessagesPosted',
+  'PostsDelivered', 'PostsFailed', 'PostsGone', 'RateLimited'];
+const SERVICE = 'chat';
+const EMF_NAMESPACE = 'Chat/${AWS::StackName}';
+const fnRef = (bin) => `{Ref:AWS::Lambda::Function(${bin})}`;
+const REQUEST_FUNCTIONS = ['auth', 'messages', 'rooms', 'ws-connect', 'ws-disconnect', 'ws-message'];
+// docs/deploy.md explains each threshold.
+const ALARMS = {
+  ...Object.fromEntries(REQUEST_FUNCTIONS.map((bin) => [`Errors{FunctionName=${fnRef(bin)}}`, {
+    namespace: 'AWS/Lambda', statistic: 'Sum', extendedStatistic: null, period: '300', evaluationPeriods: '1',
+    datapointsToAlarm: '1', threshold: '1', comparison: 'GreaterThanOrEqualToThreshold',
+  }])),
+  [`PostsFailed{Service=${SERVICE}}`]: {
+    namespace: EMF_NAMESPACE, statistic: 'Sum', extendedStatistic: null, period: '300', evaluationPeriods: '1',
+    datapointsToAlarm: '1', threshold: '10', comparison: 'GreaterThanOrEqualToThreshold',
+  },
+  [`FanOutDuration{Service=${SERVICE}}`]: {
+    namespace: EMF_NAMESPACE, statistic: null, extendedStatistic: 'p99', period: '300', evaluationPeriods: '3',
+    datapointsToAlarm: '3', threshold: '2000', comparison: 'GreaterThanThreshold',
+  },
+  [`RateLimited{Service=${SERVICE}}`]: {
+    namespace: EMF_NAMESPACE, statistic: 'Sum', extendedStatistic: null, period: '300', evaluationPeriods: '1',
+    datapointsToAlarm: '1', threshold: '500', comparison: 'GreaterThanOrEqualToThreshold',
+  },
+};
+// Every alarm notifies AlarmTopicArn (SAM parameter, CDK context alarmTopicArn) when one is given.
+const ALARM_ACTIONS = samParameters.AlarmTopicArn ? [samParameters.AlarmTopicArn] : [];
 
 const sorted = (o) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
 const pick = (model, key) => sorted(model[key]);
@@ -144,6 +180,14 @@ describe('SAM and CDK declare the same stack', () => {
     assert.deepEqual(cdk.site, sam.site);
   });
 
+  test('same alarms (metric, namespace, statistic, threshold, comparison, periods, actions)', () => {
+    assert.deepEqual(pick(cdk, 'alarms'), pick(sam, 'alarms'));
+  });
+
+  test('same dashboard: name, layout, and the series each widget charts', () => {
+    assert.deepEqual(cdk.dashboards, sam.dashboards);
+  });
+
   test('same outputs', () => {
     assert.deepEqual(cdk.outputs, sam.outputs);
   });
@@ -165,6 +209,47 @@ for (const [side, model] of [['SAM', sam], ['CDK', cdk]]) {
         assert.equal(f.ownLogGroup, true, bin);
         assert.equal(f.logFormat, 'JSON', `${bin} logs JSON lines`);
       }
+    });
+
+    test('no function filters out INFO application logs (Lambda files an EMF line, which has no "level", under INFO)', () => {
+      for (const [bin, f] of Object.entries(model.functions)) {
+        assert.ok([null, 'TRACE', 'DEBUG', 'INFO'].includes(f.applicationLogLevel), `${bin}: ${f.applicationLogLevel}`);
+      }
+    });
+
+    test('every function prints its EMF metrics under Chat/<stack name>', () => {
+      for (const [bin, f] of Object.entries(model.functions)) assert.equal(f.env.METRICS_NAMESPACE, EMF_NAMESPACE, bin);
+    });
+
+    test('alarms: the six request functions\' errors, failed posts, slow fan-outs, rate limiting; all notify the topic', () => {
+      assert.deepEqual(Object.keys(model.alarms).sort(), Object.keys(ALARMS).sort());
+      for (const [key, alarm] of Object.entries(model.alarms)) {
+        const { description: _d, metricName: _m, dimensions: _dims, treatMissingData, actions, okActions, insufficientDataActions, ...rest } = alarm;
+        assert.deepEqual(rest, ALARMS[key], key);
+        assert.equal(treatMissingData, 'notBreaching', `${key}: no data (nothing happened) is fine`);
+        assert.deepEqual(actions, ALARM_ACTIONS, key);
+        assert.deepEqual([okActions, insufficientDataActions], [[], []], key);
+      }
+    });
+
+    test('one dashboard, named after stack and region, charting every EMF metric of shared/src/metrics.rs', () => {
+      for (const name of EMF_METRICS) assert.ok(metricsRs.includes(`"${name}"`), `${name} is not in shared/src/metrics.rs`);
+      assert.match(metricsRs, /"Dimensions": \[\["Service"\]\]/);
+      assert.match(metricsRs, new RegExp(`const SERVICE: &str = "${SERVICE}"`));
+      assert.equal(model.dashboards.length, 1);
+      const [dashboard] = model.dashboards;
+      assert.equal(dashboard.name, '${AWS::StackName}-${AWS::Region}');
+      const series = dashboard.widgets.flatMap((w) => w.series ?? []);
+      const charted = new Set(series.filter((s) => s.namespace === EMF_NAMESPACE).map((s) => s.metricName));
+      assert.deepEqual([...charted].sort(), EMF_METRICS);
+      for (const s of series.filter((x) => x.namespace === EMF_NAMESPACE)) {
+        assert.deepEqual(s.dimensions, { Service: SERVICE }, s.metricName);
+      }
+      for (const metric of ['Errors', 'Duration']) {
+        const fns = series.filter((s) => s.namespace === 'AWS/Lambda' && s.metricName === metric).map((s) => s.dimensions.FunctionName);
+        assert.deepEqual(fns.sort(), REQUEST_FUNCTIONS.map(fnRef).sort(), `Lambda ${metric} per function`);
+      }
+      for (const w of dashboard.widgets.filter((x) => x.type === 'metric')) assert.equal(w.region, '${AWS::Region}', w.title);
     });
 
     test('every function gets the shared configuration; broadcasters get WEBSOCKET_API_ENDPOINT', () => {
@@ -229,6 +314,18 @@ for (const [side, model] of [['SAM', sam], ['CDK', cdk]]) {
     });
   });
 }
+
+describe('SAM alarm actions', () => {
+  test('every alarm notifies AlarmTopicArn through the HasAlarmTopic condition', () => {
+    assert.deepEqual(samTemplate.Conditions.HasAlarmTopic, { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'AlarmTopicArn' }, ''] }] });
+    const alarms = Object.entries(samTemplate.Resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm');
+    assert.equal(alarms.length, Object.keys(ALARMS).length);
+    for (const [id, r] of alarms) {
+      assert.deepEqual(r.Properties.AlarmActions,
+        { 'Fn::If': ['HasAlarmTopic', [{ Ref: 'AlarmTopicArn' }], { Ref: 'AWS::NoValue' }] }, id);
+    }
+  });
+});
 
 // The comparison itself must notice drift on either side.
 describe('parity check detects drift', () => {
@@ -305,6 +402,38 @@ describe('parity check detects drift', () => {
     const csp = t.Resources.SiteResponseHeadersPolicy.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy;
     csp.ContentSecurityPolicy = { 'Fn::Sub': csp.ContentSecurityPolicy['Fn::Sub'].replace("script-src 'self'", "script-src 'self' 'unsafe-inline'") };
     assert.ok(drifted(t, cdkTemplate).some((d) => d.startsWith('site.')));
+  });
+
+  test('an alarm threshold changed in CDK', () => {
+    const t = clone(cdkTemplate);
+    resourceOf(t, (r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties.MetricName === 'PostsFailed').Properties.Threshold = 11;
+    assert.ok(drifted(samTemplate, t).some((d) => d.startsWith(`alarms.PostsFailed{Service=${SERVICE}}.threshold`)));
+  });
+
+  test('the fan-out alarm\'s percentile changed in SAM', () => {
+    const t = clone(samTemplate);
+    t.Resources.FanOutSlowAlarm.Properties.ExtendedStatistic = 'p95';
+    assert.ok(drifted(t, cdkTemplate).some((d) => d.startsWith(`alarms.FanOutDuration{Service=${SERVICE}}.extendedStatistic`)));
+  });
+
+  test('an EMF alarm on the default namespace in CDK', () => {
+    const t = clone(cdkTemplate);
+    resourceOf(t, (r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties.MetricName === 'RateLimited').Properties.Namespace = 'ServerlessChat';
+    assert.ok(drifted(samTemplate, t).some((d) => d.startsWith(`alarms.RateLimited{Service=${SERVICE}}.namespace`)));
+  });
+
+  test('alarm actions that differ (another topic on one side)', () => {
+    const other = { ...samParameters, AlarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:someone-else' };
+    assert.ok(diffModels(buildModel(samTemplate, other), buildModel(cdkTemplate)).some((d) => d.endsWith('.actions') || d.includes('.actions:')));
+  });
+
+  test('a series dropped from the SAM dashboard', () => {
+    const t = clone(samTemplate);
+    const body = t.Resources.Dashboard.Properties.DashboardBody;
+    const row = /\n\s*\["Chat\/\$\{AWS::StackName\}", "FanOutDuration", "Service", "chat", \{"stat": "p99", "label": "p99"\}\],/;
+    assert.match(body['Fn::Sub'], row);
+    body['Fn::Sub'] = body['Fn::Sub'].replace(row, '');
+    assert.ok(drifted(t, cdkTemplate).some((d) => d.startsWith('dashboards')));
   });
 
   test('the integration type changed in SAM', () => {
