@@ -264,7 +264,7 @@ for (const [side, model] of [['SAM', sam], ['CDK', cdk]]) {
       }
     });
 
-    test('routes as in API.md', () => {
+    test('routes as in docs/api.md', () => {
       assert.deepEqual(sorted(model.httpRoutes), sorted(HTTP_ROUTES));
       assert.deepEqual(sorted(model.wsRoutes), sorted(WS_ROUTES));
       assert.deepEqual(model.websocket, [{ routeSelectionExpression: '$request.body.action' }]);
