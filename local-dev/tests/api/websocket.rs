@@ -26,6 +26,7 @@ crate::both_backends!(
     two_hundred_clients_each_receive_every_message_of_a_burst,
     a_client_close_is_answered_with_its_code_and_still_disconnects,
     metrics_count_connections_messages_fan_outs_and_refusals,
+    a_410_from_inside_connect_spares_the_connection_after_its_first_frame,
 );
 
 async fn a_client_close_is_answered_with_its_code_and_still_disconnects(backend: Backend) {
@@ -656,4 +657,54 @@ async fn rows_api_gateway_must_have_closed_expire_from_presence(backend: Backend
         .await
         .unwrap();
     assert!(ghost_row.is_none(), "the expired row was deleted");
+}
+
+/// The race the crowd suite found: a fan-out reads a new connection's row while its `$connect`
+/// still runs, its post answers 410, and the client's first frame lands before the clean-up
+/// runs. Judged on the row as the fan-out read it (young, silent), the connection is kept;
+/// once a 410 comes for a row that had spoken, it goes.
+async fn a_410_from_inside_connect_spares_the_connection_after_its_first_frame(backend: Backend) {
+    use shared::db::connections::{delete_gone, of_user};
+    use shared::domain::{Timestamp, UserId};
+    let app = spawn_app(backend).await;
+    let alice = app.signed_in("alice").await;
+    let pool = &app.state.db.pool;
+    let mut ws = WsClient::connect(&app.user_ws_url(&alice.token))
+        .await
+        .unwrap();
+    let seen_while_connecting = of_user(pool, UserId(alice.id))
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(
+        seen_while_connecting.last_seen_at, seen_while_connecting.connected_at,
+        "no frame yet"
+    );
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    ws.send(json!({"action": "ping"})).await;
+    assert_eq!(ws.next().await, json!({"type": "pong"}));
+    let spoken = of_user(pool, UserId(alice.id))
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert!(
+        spoken.last_seen_at > spoken.connected_at,
+        "its first frame is recorded"
+    );
+
+    let connecting_since = Timestamp::now() - shared::realtime::push::CONNECT_GRACE;
+    assert!(
+        !delete_gone(pool, &seen_while_connecting, connecting_since)
+            .await
+            .unwrap(),
+        "a 410 that may have come from inside $connect removes nothing"
+    );
+    assert_eq!(of_user(pool, UserId(alice.id)).await.unwrap().len(), 1);
+    ws.send(json!({"action": "ping"})).await;
+    assert_eq!(ws.next().await, json!({"type": "pong"}), "still registered");
+
+    assert!(delete_gone(pool, &spoken, connecting_since).await.unwrap());
+    assert!(of_user(pool, UserId(alice.id)).await.unwrap().is_empty());
 }

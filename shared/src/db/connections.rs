@@ -141,22 +141,22 @@ pub async fn delete<'c>(
     Ok(done.rows_affected() > 0)
 }
 
-/// Deletes a row whose post answered 410 Gone, unless the connection may still be inside its
-/// `$connect` (API Gateway answers 410 then too): connected after `connecting_since` and no
-/// frame from it yet. True when deleted.
+/// Deletes a connection that answered 410, judged on `seen`, the row as the fan-out read it
+/// before posting: a connection that was younger than `connecting_since` and had sent no frame
+/// then may have been inside its `$connect` (410 too) and is kept, even if it has spoken since
+/// (judged on the row at delete time, a connection whose first frame lands between the post
+/// and the delete would be removed while open). `true` when a row went.
 pub async fn delete_gone<'c>(
     ex: impl Executor<'c, Database = Any>,
-    connection_id: &str,
+    seen: &Connection,
     connecting_since: Timestamp,
 ) -> Result<bool> {
-    let done = sqlx::query(
-        "DELETE FROM connections WHERE connection_id = ? AND (connected_at < ? OR last_seen_at > connected_at)",
-    )
-    .bind(connection_id)
-    .bind(connecting_since.millis())
-    .execute(ex)
-    .await?;
-    Ok(done.rows_affected() > 0)
+    let maybe_connecting =
+        seen.connected_at >= connecting_since && seen.last_seen_at <= seen.connected_at;
+    if maybe_connecting {
+        return Ok(false);
+    }
+    delete(ex, &seen.connection_id).await
 }
 
 /// How stale `last_seen_at` may get: the idle sweep counts in minutes, so one write a minute

@@ -262,8 +262,7 @@ async fn forget_gone(state: &AppState, gone: &[Connection]) -> Vec<UserId> {
     let connecting_since = Timestamp::now() - CONNECT_GRACE;
     let mut users = Vec::new();
     for c in gone {
-        match db::connections::delete_gone(&state.db.pool, &c.connection_id, connecting_since).await
-        {
+        match db::connections::delete_gone(&state.db.pool, c, connecting_since).await {
             Ok(true) => {
                 tracing::info!(connection_id = %c.connection_id, "stale connection removed");
                 users.push(c.user_id);
