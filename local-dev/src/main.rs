@@ -63,7 +63,12 @@ async fn serve(config: Config) {
     }
     let database = config.database_url_redacted();
     let frontend_dist = settings.frontend_dist.unwrap_or_else(default_dist);
+    let addr = format!("{}:{}", settings.host, settings.port);
     if settings.build_spa == SpaBuild::Auto {
+        // A taken port is said now, not after a build that can take half a minute.
+        if let Err(e) = std::net::TcpListener::bind(&addr) {
+            exit(&format!("cannot listen on {addr}: {e}"));
+        }
         // Before `start`, so the router sees the fresh build; a build that goes wrong (even a
         // panic, caught by the task) still leaves the API to start.
         let dist = frontend_dist.clone();
@@ -84,7 +89,7 @@ async fn serve(config: Config) {
         transport: settings.transport,
         management_delay: settings.management_delay,
     };
-    let app = local_dev::start(&format!("{}:{}", settings.host, settings.port), options)
+    let app = local_dev::start(&addr, options)
         .await
         .unwrap_or_else(|e| exit(&e));
     tracing::info!(database = %database, transport = ?settings.transport, "database ready");

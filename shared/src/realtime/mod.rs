@@ -190,8 +190,14 @@ pub async fn on_message(
             Err(e) => {
                 // The database is out of reach: the client still hears about its frame (a ping is
                 // answered, anything else gets `unavailable` with its client_id) and may retry.
-                e.report();
-                if let Some(endpoint) = endpoint_of(state, event) {
+                // `error_in` reports the outage for the frames it answers; the others here.
+                let endpoint = endpoint_of(state, event);
+                let answered_with_error =
+                    endpoint.is_some() && matches!(&parsed, Ok(f) if f.action != Action::Ping);
+                if !answered_with_error {
+                    e.report();
+                }
+                if let Some(endpoint) = endpoint {
                     let frame = match &parsed {
                         Ok(frame) if frame.action == Action::Ping => ServerFrame::Pong,
                         Ok(frame) => {
