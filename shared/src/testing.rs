@@ -259,3 +259,17 @@ pub fn assert_every_event_fixture_is_named_by_a_test(manifest_dir: &str) {
         .collect();
     assert!(untested.is_empty(), "fixtures no test names: {untested:?}");
 }
+
+/// What the event fixtures carry where a token goes (docs/deploy.md's `sed` one-liner replaces
+/// it before `cargo lambda invoke`).
+pub const TOKEN_PLACEHOLDER: &str = "REPLACE_WITH_A_TOKEN_FROM_POST_/api/auth/login";
+
+/// `fixture` with its token placeholder replaced by `token`, as that one-liner does.
+pub fn with_token(fixture: Value, token: &str) -> Value {
+    let text = fixture.to_string();
+    assert!(
+        text.contains(TOKEN_PLACEHOLDER),
+        "no token placeholder in {text}"
+    );
+    serde_json::from_str(&text.replace(TOKEN_PLACEHOLDER, token)).unwrap()
+}

@@ -4,24 +4,10 @@
 
 use lambda_http::{Context, LambdaEvent, Service as _, request::LambdaRequest};
 use serde_json::{Value, json};
-use shared::testing::{event_fixture, sqlite_state};
-
-/// The placeholder the fixtures carry where a bearer token goes (docs/deploy.md substitutes it
-/// with `sed` before `cargo lambda invoke`).
-const TOKEN_PLACEHOLDER: &str = "REPLACE_WITH_A_TOKEN_FROM_POST_/api/auth/login";
+use shared::testing::{event_fixture, sqlite_state, with_token};
 
 fn event(name: &str) -> Value {
     event_fixture(env!("CARGO_MANIFEST_DIR"), name)
-}
-
-/// A fixture with its token placeholder replaced, as the documented `sed` one-liner does.
-fn with_token(name: &str, token: &str) -> Value {
-    let text = event(name).to_string();
-    assert!(
-        text.contains(TOKEN_PLACEHOLDER),
-        "{name} has no placeholder"
-    );
-    serde_json::from_str(&text.replace(TOKEN_PLACEHOLDER, token)).unwrap()
 }
 
 /// Runs one event through the function's service and returns the response AWS would get.
@@ -70,7 +56,7 @@ async fn register_login_and_me_work_on_the_default_and_a_named_stage() {
     let form_token = form_answer["access_token"].as_str().unwrap();
 
     for token in [token.as_str(), form_token] {
-        let me = invoke(&test.state, with_token("me.json", token)).await;
+        let me = invoke(&test.state, with_token(event("me.json"), token)).await;
         assert_eq!(me["statusCode"], 200, "{me}");
         assert_eq!(body(&me), answer["user"]);
     }
@@ -107,7 +93,7 @@ async fn a_ws_ticket_is_issued_to_a_signed_in_user_and_never_cached() {
     let login = invoke(&test.state, event("login-prod-stage.json")).await;
     let token = body(&login)["access_token"].as_str().unwrap().to_string();
 
-    let issued = invoke(&test.state, with_token("ws-ticket.json", &token)).await;
+    let issued = invoke(&test.state, with_token(event("ws-ticket.json"), &token)).await;
     assert_eq!(issued["statusCode"], 201, "{issued}");
     assert_eq!(issued["headers"]["cache-control"], "no-store");
     let ticket = body(&issued);

@@ -5,24 +5,10 @@
 use lambda_http::{Context, LambdaEvent, Service as _, request::LambdaRequest};
 use serde_json::{Value, json};
 use shared::domain::RoomId;
-use shared::testing::{ManagementRecorder, event_fixture, sqlite_state};
-
-/// The placeholder the fixtures carry where a bearer token goes (docs/deploy.md substitutes it
-/// with `sed` before `cargo lambda invoke`).
-const TOKEN_PLACEHOLDER: &str = "REPLACE_WITH_A_TOKEN_FROM_POST_/api/auth/login";
+use shared::testing::{ManagementRecorder, event_fixture, sqlite_state, with_token};
 
 fn event(name: &str) -> Value {
     event_fixture(env!("CARGO_MANIFEST_DIR"), name)
-}
-
-/// A fixture with its token placeholder replaced, as the documented `sed` one-liner does.
-fn with_token(name: &str, token: &str) -> Value {
-    let text = event(name).to_string();
-    assert!(
-        text.contains(TOKEN_PLACEHOLDER),
-        "{name} has no placeholder"
-    );
-    serde_json::from_str(&text.replace(TOKEN_PLACEHOLDER, token)).unwrap()
 }
 
 async fn invoke(state: &shared::AppState, event: Value) -> Value {
@@ -83,7 +69,7 @@ async fn a_posted_message_is_stored_pushed_to_live_sockets_and_paged_on_a_named_
         .await;
     recorder.mark_gone("gone-1");
 
-    let posted = invoke(state, with_token("post-message.json", &token)).await;
+    let posted = invoke(state, with_token(event("post-message.json"), &token)).await;
     assert_eq!(posted["statusCode"], 201, "{posted}");
     let message: Value = serde_json::from_str(posted["body"].as_str().unwrap()).unwrap();
     assert_eq!(
@@ -116,7 +102,11 @@ async fn a_posted_message_is_stored_pushed_to_live_sockets_and_paged_on_a_named_
         vec!["live-1"]
     );
 
-    let listed = invoke(state, with_token("list-messages-prod-stage.json", &token)).await;
+    let listed = invoke(
+        state,
+        with_token(event("list-messages-prod-stage.json"), &token),
+    )
+    .await;
     assert_eq!(listed["statusCode"], 200, "{listed}");
     let page: Value = serde_json::from_str(listed["body"].as_str().unwrap()).unwrap();
     assert_eq!(page["messages"], json!([message]));
@@ -134,7 +124,7 @@ async fn edits_and_reactions_through_the_function_take_seqs_and_are_pushed() {
         .unwrap();
     test.live_user_connection("alice-user", &alice, None, &recorder.endpoint)
         .await;
-    let authorized = |name: &str| with_token(name, &token);
+    let authorized = |name: &str| with_token(event(name), &token);
     let posted = invoke(state, authorized("post-message.json")).await;
     assert_eq!(posted["statusCode"], 201, "{posted}");
 
@@ -197,7 +187,7 @@ async fn search_through_the_function_finds_messages_of_the_callers_rooms() {
             .await
             .unwrap();
     }
-    let found = invoke(state, with_token("search.json", &token)).await;
+    let found = invoke(state, with_token(event("search.json"), &token)).await;
     assert_eq!(found["statusCode"], 200, "{found}");
     let page: Value = serde_json::from_str(found["body"].as_str().unwrap()).unwrap();
     let contents: Vec<&str> = page["messages"]

@@ -3,7 +3,7 @@
 
 use lambda_http::{Context, LambdaEvent, Service as _, request::LambdaRequest};
 use serde_json::{Value, json};
-use shared::testing::{event_fixture, sqlite_state};
+use shared::testing::{event_fixture, sqlite_state, with_token};
 
 fn event(name: &str) -> Value {
     event_fixture(env!("CARGO_MANIFEST_DIR"), name)
@@ -17,17 +17,6 @@ async fn invoke(state: &shared::AppState, event: Value) -> Value {
         .await
         .unwrap();
     serde_json::to_value(response).unwrap()
-}
-
-/// The placeholder the fixtures carry where a bearer token goes (docs/deploy.md substitutes it
-/// with `sed` before `cargo lambda invoke`).
-const TOKEN_PLACEHOLDER: &str = "REPLACE_WITH_A_TOKEN_FROM_POST_/api/auth/login";
-
-/// `event` with its token placeholder replaced, as the documented `sed` one-liner does.
-fn with_token(event: Value, token: &str) -> Value {
-    let text = event.to_string();
-    assert!(text.contains(TOKEN_PLACEHOLDER), "no placeholder in {text}");
-    serde_json::from_str(&text.replace(TOKEN_PLACEHOLDER, token)).unwrap()
 }
 
 fn body(response: &Value) -> Value {

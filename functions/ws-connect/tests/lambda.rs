@@ -4,7 +4,9 @@
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use serde_json::json;
 use shared::realtime::on_connect;
-use shared::testing::{ManagementRecorder, event_fixture, sqlite_state};
+use shared::testing::{
+    ManagementRecorder, TOKEN_PLACEHOLDER, event_fixture, sqlite_state, with_token,
+};
 
 /// A CONNECT event for a room connection (`room`), or a user connection (`""`).
 fn connect_event(token: &str, room: &str, connection_id: &str) -> ApiGatewayWebsocketProxyRequest {
@@ -20,19 +22,15 @@ fn connect_event(token: &str, room: &str, connection_id: &str) -> ApiGatewayWebs
     serde_json::from_value(event).unwrap()
 }
 
-/// The placeholder the fixture carries where the token goes (docs/deploy.md substitutes it with
-/// `sed` before `cargo lambda invoke`).
-const TOKEN_PLACEHOLDER: &str = "REPLACE_WITH_A_TOKEN_FROM_POST_/api/auth/login";
-
 /// The fixture as shipped, or with its placeholder replaced as the documented `sed` does.
 fn shipped_connect_event(token: Option<&str>) -> ApiGatewayWebsocketProxyRequest {
-    let text = event_fixture(env!("CARGO_MANIFEST_DIR"), "connect.json").to_string();
-    assert!(text.contains(TOKEN_PLACEHOLDER));
-    let text = match token {
-        Some(token) => text.replace(TOKEN_PLACEHOLDER, token),
-        None => text,
+    let event = event_fixture(env!("CARGO_MANIFEST_DIR"), "connect.json");
+    assert!(event.to_string().contains(TOKEN_PLACEHOLDER));
+    let event = match token {
+        Some(token) => with_token(event, token),
+        None => event,
     };
-    serde_json::from_str(&text).unwrap()
+    serde_json::from_value(event).unwrap()
 }
 
 #[tokio::test]
