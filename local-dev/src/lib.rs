@@ -8,13 +8,19 @@
 //!   handlers' real AWS SDK client (`LOCAL_BROADCAST=sdk`, as in AWS) and for other processes.
 //!   By default the handlers skip the HTTP round trip and hand frames to the sockets directly,
 //!   by the same rules ([`shim::Registry::deliver`]).
+//! - Forwarding mode (`LOCAL_FUNCTIONS`): [`forward`] hands the REST requests and the shim's
+//!   events to the real Lambda binaries (under `cargo lambda watch`) instead, routed by
+//!   `infra/routes.json` ([`routes`]); the shim's rules stay as they are.
 //! - The SPA: [`spa`] serves `frontend/dist` and its `config.json`; the binary first builds it
 //!   when it is missing or stale ([`spa_build`]; never [`start`], so tests never run npm).
 //! - `/api/docs`: Swagger UI over `/api/openapi.json`, its files built in ([`spa::api_docs`]).
 //!
 //! Nothing here decides chat behaviour; that is `shared`'s job.
 
+pub mod forward;
+pub mod gateway;
 pub mod management;
+pub mod routes;
 pub mod shim;
 pub mod spa;
 pub mod spa_build;
@@ -60,6 +66,8 @@ pub struct Options {
     pub transport: LocalTransport,
     /// Added to every `@connections` request (API Gateway's round trip, for benchmarks).
     pub management_delay: Duration,
+    /// The Lambda functions to forward to (`LOCAL_FUNCTIONS`); `None`: the handlers run here.
+    pub functions: Option<forward::Functions>,
 }
 
 impl Options {
@@ -140,8 +148,13 @@ pub async fn start(addr: &str, mut options: Options) -> Result<LocalDev, StartEr
         tracing::info!(removed, "cleared connections left by an earlier run");
     }
 
+    let handlers = match &options.functions {
+        Some(functions) => shim::Handlers::Forwarded(functions.clone()),
+        None => shim::Handlers::InProcess,
+    };
     let sockets = shim::Sockets::new(
         state.clone(),
+        handlers,
         options.limits,
         registry,
         &options.management_secret,
@@ -158,9 +171,14 @@ pub async fn start(addr: &str, mut options: Options) -> Result<LocalDev, StartEr
 }
 
 /// local-dev's routes: the shim, the management API and the API docs first, then `/api/*` to
-/// the REST app and everything else to the SPA.
+/// the REST app (or the functions) and everything else to the SPA.
 pub fn router(state: AppState, sockets: shim::Sockets, frontend_dist: PathBuf) -> Router {
-    let rest = shared::http::app(state);
+    let rest = match &sockets.handlers {
+        shim::Handlers::InProcess => shared::http::app(state),
+        shim::Handlers::Forwarded(functions) => Router::new()
+            .fallback(forward::rest)
+            .with_state(functions.clone()),
+    };
     let spa = spa::service(frontend_dist);
     let local = Router::new()
         .route("/metrics", get(metrics))

@@ -88,11 +88,24 @@ async fn serve(config: Config) {
             .unwrap_or_else(local_dev::Options::random_management_secret),
         transport: settings.transport,
         management_delay: settings.management_delay,
+        functions: settings
+            .functions
+            .as_deref()
+            .map(|base| local_dev::forward::Functions::new(base, settings.function_timeout)),
     };
     let app = local_dev::start(&addr, options)
         .await
         .unwrap_or_else(|e| exit(&e));
-    tracing::info!(database = %database, transport = ?settings.transport, "database ready");
+    match &settings.functions {
+        Some(functions) => tracing::info!(
+            database = %database,
+            functions = %functions,
+            "database ready; REST and WebSocket events go to the Lambda functions (LOCAL_FUNCTIONS)"
+        ),
+        None => {
+            tracing::info!(database = %database, transport = ?settings.transport, "database ready")
+        }
+    }
     tracing::info!(
         "local-dev listening on http://{}  (REST /api, WebSocket /ws, SPA /)",
         app.addr

@@ -12,7 +12,6 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use axum::body::Bytes;
 use axum::extract::ws::{
     CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade,
@@ -20,7 +19,7 @@ use axum::extract::ws::{
 };
 use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use futures_util::{SinkExt as _, StreamExt as _};
@@ -31,6 +30,8 @@ use shared::{AppState, realtime};
 use tokio::sync::{Notify, mpsc};
 
 use crate::Limits;
+use crate::forward::{self, Api, Failure, Functions};
+use crate::gateway::{error_response, refused, request_time};
 
 /// API Gateway's frame limit: a bigger frame closes the socket with 1009.
 pub const MAX_FRAME_BYTES: usize = 32 * 1024;
@@ -164,10 +165,20 @@ impl realtime::broadcast::InProcess for Registry {
     }
 }
 
+/// Who answers the shim's events.
+#[derive(Clone)]
+pub enum Handlers {
+    /// `shared::realtime`, in this process (the default).
+    InProcess,
+    /// The ws-* Lambda functions, through the `Invoke` API (`LOCAL_FUNCTIONS`).
+    Forwarded(Functions),
+}
+
 /// The shim's state, shared by its sockets and the management API.
 #[derive(Clone)]
 pub struct Sockets {
     pub state: AppState,
+    pub handlers: Handlers,
     pub limits: Limits,
     pub registry: Registry,
     /// The key `@connections` requests must be signed with.
@@ -185,6 +196,7 @@ pub struct Sockets {
 impl Sockets {
     pub fn new(
         state: AppState,
+        handlers: Handlers,
         limits: Limits,
         registry: Registry,
         management_secret: &str,
@@ -192,6 +204,7 @@ impl Sockets {
     ) -> Self {
         Sockets {
             state,
+            handlers,
             limits,
             registry,
             management_secret: management_secret.into(),
@@ -234,6 +247,97 @@ impl Sockets {
 
     pub fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Socket>> {
         self.registry.lock()
+    }
+
+    /// `$connect`: `Err` is the answer that refuses the upgrade (the function's own status
+    /// and body, or 502 / 504 when it failed or took too long).
+    async fn connect(&self, event: Value) -> Result<(), Response> {
+        let (status, body) = match &self.handlers {
+            Handlers::InProcess => {
+                let answer = realtime::on_connect(&self.state, &parse(event)).await;
+                let body = match answer.body {
+                    Some(aws_lambda_events::encodings::Body::Text(text)) => text,
+                    _ => String::new(),
+                };
+                (answer.status_code, body)
+            }
+            Handlers::Forwarded(functions) => {
+                let function = functions.routes().websocket("$connect");
+                match functions
+                    .invoke(Api::WebSocket, function, "$connect", &event)
+                    .await
+                {
+                    // An answer without a status is taken as a 200, as for HTTP APIs.
+                    Ok(answer) => (
+                        answer
+                            .get("statusCode")
+                            .and_then(Value::as_i64)
+                            .unwrap_or(200),
+                        answer
+                            .get("body")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_string(),
+                    ),
+                    Err(failure) => return Err(integration_failed(function, &failure)),
+                }
+            }
+        };
+        if status == 200 {
+            Ok(())
+        } else {
+            Err(refused(status, body))
+        }
+    }
+
+    /// `$default`: one frame from the client. When the function fails, the client gets the
+    /// frame API Gateway sends then.
+    async fn message(&self, connection_id: &str, event: Value) {
+        match &self.handlers {
+            Handlers::InProcess => {
+                realtime::on_message(&self.state, &parse(event)).await;
+            }
+            Handlers::Forwarded(functions) => {
+                let function = functions.routes().websocket("$default");
+                if let Err(failure) = functions
+                    .invoke(Api::WebSocket, function, "$default", &event)
+                    .await
+                {
+                    let frame = forward::websocket_failure_frame(&failure, connection_id);
+                    self.registry.deliver(connection_id, frame.into());
+                }
+            }
+        }
+    }
+
+    /// `$disconnect`: best effort, as in AWS (a failure is only logged).
+    async fn disconnect(&self, event: Value) {
+        match &self.handlers {
+            Handlers::InProcess => {
+                realtime::on_disconnect(&self.state, &parse(event)).await;
+            }
+            Handlers::Forwarded(functions) => {
+                let function = functions.routes().websocket("$disconnect");
+                let _ = functions
+                    .invoke(Api::WebSocket, function, "$disconnect", &event)
+                    .await;
+            }
+        }
+    }
+}
+
+fn integration_failed(function: &str, failure: &Failure) -> Response {
+    match failure {
+        Failure::TimedOut => error_response(
+            StatusCode::GATEWAY_TIMEOUT,
+            "gateway_timeout",
+            &format!("the {function} function did not answer in time"),
+        ),
+        _ => error_response(
+            StatusCode::BAD_GATEWAY,
+            "bad_gateway",
+            &format!("the {function} function failed (local-dev's log says why)"),
+        ),
     }
 }
 
@@ -282,14 +386,18 @@ async fn accept(
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     let Ok(ws) = ws else {
-        let body =
-            json!({"error": {"code": "bad_request", "message": "expected a WebSocket upgrade"}});
-        return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "expected a WebSocket upgrade",
+        );
     };
     if sockets.draining.load(Ordering::SeqCst) {
-        let body =
-            json!({"error": {"code": "unavailable", "message": "the server is shutting down"}});
-        return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
+        return error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the server is shutting down",
+        );
     }
     let connection_id = mint_connection_id();
     let now = Timestamp::now();
@@ -320,10 +428,9 @@ async fn accept(
         user_agent: &user_agent,
         connected_at: now,
     };
-    let answer = realtime::on_connect(&sockets.state, &event.connect(&query, &headers)).await;
-    if answer.status_code != 200 {
+    if let Err(refusal) = sockets.connect(event.connect(&query, &headers)).await {
         sockets.lock().remove(&connection_id);
-        return refused(&answer);
+        return refusal;
     }
     if let Some(socket) = sockets.lock().get_mut(&connection_id) {
         socket.phase = Phase::Open;
@@ -335,16 +442,6 @@ async fn accept(
         .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(WRITE_BUFFER_BYTES)
         .on_upgrade(move |socket| run(sockets, owned.1, peer, owned.0, now, socket, inbox, closed))
-}
-
-fn refused(answer: &aws_lambda_events::apigw::ApiGatewayProxyResponse) -> Response {
-    let status = StatusCode::from_u16(answer.status_code as u16)
-        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let body = match &answer.body {
-        Some(aws_lambda_events::encodings::Body::Text(text)) => text.clone(),
-        _ => String::new(),
-    };
-    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// Pumps one socket until it closes, then sends `$disconnect`.
@@ -422,7 +519,7 @@ async fn run(
                         break (CLOSE_TOO_BIG, "Message too big");
                     }
                     last_active.store(Timestamp::now().millis(), Ordering::Relaxed);
-                    realtime::on_message(&sockets.state, &event.message(text.as_str())).await;
+                    sockets.message(&connection_id, event.message(text.as_str())).await;
                 }
                 Some(Ok(Message::Binary(bytes))) => {
                     if bytes.len() > MAX_FRAME_BYTES {
@@ -430,7 +527,7 @@ async fn run(
                         break (CLOSE_TOO_BIG, "Message too big");
                     }
                     last_active.store(Timestamp::now().millis(), Ordering::Relaxed);
-                    realtime::on_message(&sockets.state, &event.message(&String::from_utf8_lossy(&bytes))).await;
+                    sockets.message(&connection_id, event.message(&String::from_utf8_lossy(&bytes))).await;
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                 Some(Ok(Message::Close(frame))) => {
@@ -460,7 +557,7 @@ async fn run(
     };
     sockets.lock().remove(&connection_id);
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), writer).await;
-    realtime::on_disconnect(&sockets.state, &event.disconnect(code, reason)).await;
+    sockets.disconnect(event.disconnect(code, reason)).await;
     sockets.running.fetch_sub(1, Ordering::SeqCst);
     sockets.finished.notify_waiters();
 }
@@ -470,8 +567,9 @@ pub fn close_from_server(sockets: &Sockets, connection_id: &str, code: u16, reas
     sockets.registry.close(connection_id, code, reason);
 }
 
-/// Builds the events API Gateway sends, as JSON in AWS's shape, then parses them into the
-/// `aws_lambda_events` type the handlers take (so a shape error shows here, not in AWS).
+/// Builds the events API Gateway sends, as JSON in AWS's shape: sent as they are to the
+/// functions, parsed into the `aws_lambda_events` type for the in-process handlers (so a
+/// shape error shows here, not in AWS).
 struct Event<'a> {
     sockets: &'a Sockets,
     connection_id: &'a str,
@@ -511,11 +609,7 @@ impl Event<'_> {
         })
     }
 
-    fn connect(
-        &self,
-        query: &[(String, String)],
-        headers: &HeaderMap,
-    ) -> ApiGatewayWebsocketProxyRequest {
+    fn connect(&self, query: &[(String, String)], headers: &HeaderMap) -> Value {
         let mut single = serde_json::Map::new();
         let mut multi: HashMap<String, Vec<String>> = HashMap::new();
         for (name, value) in headers {
@@ -532,49 +626,38 @@ impl Event<'_> {
             query_single.insert(k.clone(), Value::String(v.clone()));
             query_multi.entry(k.clone()).or_default().push(v.clone());
         }
-        parse(json!({
+        json!({
             "headers": single,
             "multiValueHeaders": multi,
             "queryStringParameters": query_single,
             "multiValueQueryStringParameters": query_multi,
             "requestContext": self.context("$connect", "CONNECT"),
             "isBase64Encoded": false,
-        }))
+        })
     }
 
-    fn message(&self, body: &str) -> ApiGatewayWebsocketProxyRequest {
+    fn message(&self, body: &str) -> Value {
         let mut context = self.context("$default", "MESSAGE");
         context["messageId"] =
             Value::String(uuid::Uuid::new_v4().simple().to_string()[..16].to_string());
-        parse(json!({ "requestContext": context, "body": body, "isBase64Encoded": false }))
+        json!({ "requestContext": context, "body": body, "isBase64Encoded": false })
     }
 
-    fn disconnect(&self, code: u16, reason: &str) -> ApiGatewayWebsocketProxyRequest {
+    fn disconnect(&self, code: u16, reason: &str) -> Value {
         let mut context = self.context("$disconnect", "DISCONNECT");
         context["disconnectStatusCode"] = json!(code);
         context["disconnectReason"] = json!(reason);
-        parse(json!({
+        json!({
             "headers": {"Host": context["domainName"].clone(), "x-api-key": "", "X-Forwarded-For": "", "x-restapi": ""},
             "multiValueHeaders": {},
             "requestContext": context,
             "isBase64Encoded": false,
-        }))
+        })
     }
 }
 
-fn parse(event: Value) -> ApiGatewayWebsocketProxyRequest {
+fn parse(event: Value) -> aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest {
     serde_json::from_value(event).expect("the shim builds events in API Gateway's shape")
-}
-
-/// `26/Nov/2026:10:36:21 +0000`, API Gateway's `requestTime` format.
-fn request_time(now: Timestamp) -> String {
-    const FORMAT: &[time::format_description::BorrowedFormatItem<'_>] = time::macros::format_description!(
-        "[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000"
-    );
-    time::OffsetDateTime::from_unix_timestamp(now.millis() / 1000)
-        .ok()
-        .and_then(|t| t.format(FORMAT).ok())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

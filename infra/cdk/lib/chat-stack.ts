@@ -44,6 +44,10 @@ export const FUNCTIONS = {
 } as const;
 export type Binary = keyof typeof FUNCTIONS;
 
+/** Which function serves each route: the one table SAM, CDK and local-dev agree on. */
+const ROUTES: { http: Record<string, Binary> & { $default: Binary }; websocket: Record<string, Binary> } =
+  JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'infra', 'routes.json'), 'utf8'));
+
 function ctxString(scope: Construct, key: string, fallback: string): string {
   const v = scope.node.tryGetContext(key);
   return v === undefined || v === null ? fallback : String(v);
@@ -422,13 +426,19 @@ export class ChatStack extends cdk.Stack {
 
     // ------------------------------------------------------------ HTTP API (REST)
     // $default stage: no stage prefix in the path, so lambda_http sees /api/... as is.
-    const integration = (name: Binary) => new HttpLambdaIntegration(`${FUNCTIONS[name].id}Integration`, fns[name]);
-    const roomsIntegration = integration('rooms');
+    // One integration per function, shared by all of its routes (../../routes.json).
+    const integrations = new Map<Binary, HttpLambdaIntegration>();
+    const integration = (name: Binary) => {
+      if (!integrations.has(name)) {
+        integrations.set(name, new HttpLambdaIntegration(`${FUNCTIONS[name].id}Integration`, fns[name]));
+      }
+      return integrations.get(name)!;
+    };
     const httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
       description: 'Chat REST API',
       createDefaultStage: false,
       // $default route: unknown paths get the app's JSON 404 body.
-      defaultIntegration: roomsIntegration,
+      defaultIntegration: integration(ROUTES.http.$default),
       corsPreflight: {
         allowOrigins: corsOrigins,
         allowMethods: [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST, apigwv2.CorsHttpMethod.PATCH,
@@ -457,42 +467,19 @@ export class ChatStack extends cdk.Stack {
         })),
       },
     });
-    const { GET, POST, PATCH, PUT, DELETE, ANY } = apigwv2.HttpMethod;
-    const authIntegration = integration('auth');
-    const messagesIntegration = integration('messages');
-    const routes: [string, apigwv2.HttpMethod, apigwv2.HttpRouteIntegration][] = [
-      ['/api/auth/{proxy+}', ANY, authIntegration],
-      // Bearer token in, short-lived single-use ticket out (the SPA's WebSocket URL carries it, not the JWT).
-      ['/api/ws-ticket', POST, authIntegration],
-      ['/api/rooms', GET, roomsIntegration],
-      ['/api/rooms', POST, roomsIntegration],
-      ['/api/rooms/{id}', GET, roomsIntegration],
-      ['/api/rooms/{id}/join', POST, roomsIntegration],
-      ['/api/rooms/{id}/leave', POST, roomsIntegration],
-      ['/api/rooms/{id}/read', POST, roomsIntegration],
-      ['/api/rooms/{id}/members', POST, roomsIntegration],
-      ['/api/rooms/{id}/members/{user_id}', DELETE, roomsIntegration],
-      ['/api/dms', POST, roomsIntegration],
-      ['/api/health', GET, roomsIntegration],
-      ['/api/openapi.json', GET, roomsIntegration],
-      ['/api/rooms/{id}/messages', GET, messagesIntegration],
-      ['/api/rooms/{id}/messages', POST, messagesIntegration],
-      ['/api/rooms/{id}/messages/{mid}', PATCH, messagesIntegration],
-      ['/api/rooms/{id}/messages/{mid}', DELETE, messagesIntegration],
-      ['/api/rooms/{id}/messages/{mid}/reactions/{emoji}', PUT, messagesIntegration],
-      ['/api/rooms/{id}/messages/{mid}/reactions/{emoji}', DELETE, messagesIntegration],
-      ['/api/search', GET, messagesIntegration],
-    ];
-    for (const [routePath, method, routeIntegration] of routes) {
-      httpApi.addRoutes({ path: routePath, methods: [method], integration: routeIntegration });
+    for (const [routeKey, name] of Object.entries(ROUTES.http)) {
+      if (routeKey === '$default') continue;
+      const [method, routePath] = routeKey.split(' ');
+      httpApi.addRoutes({ path: routePath, methods: [method as apigwv2.HttpMethod], integration: integration(name) });
     }
 
     // ------------------------------------------------------------ WebSocket routes and stage
     // $connect checks the ?ticket= (or v1 ?token=) itself (authorization happens only there); every action
     // (sync, sendMessage, typing, ping) lands on $default.
-    wsApi.addRoute('$connect', { integration: new WebSocketLambdaIntegration('WsConnectIntegration', fns['ws-connect']) });
-    wsApi.addRoute('$default', { integration: new WebSocketLambdaIntegration('WsMessageIntegration', fns['ws-message']) });
-    wsApi.addRoute('$disconnect', { integration: new WebSocketLambdaIntegration('WsDisconnectIntegration', fns['ws-disconnect']) });
+    const wsIntegrationIds: Record<string, string> = { $connect: 'WsConnectIntegration', $default: 'WsMessageIntegration', $disconnect: 'WsDisconnectIntegration' };
+    for (const [routeKey, name] of Object.entries(ROUTES.websocket)) {
+      wsApi.addRoute(routeKey, { integration: new WebSocketLambdaIntegration(wsIntegrationIds[routeKey], fns[name]) });
+    }
     // AutoDeploy: later route changes are deployed by API Gateway; the dependency makes the
     // first deployment contain every route.
     const wsStage = new apigwv2.WebSocketStage(this, 'WebSocketStage', {

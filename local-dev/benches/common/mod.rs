@@ -31,6 +31,7 @@ pub async fn start(database_url: &str) -> (SocketAddr, shared::AppState) {
         management_secret: local_dev::Options::random_management_secret(),
         transport: shared::config::LocalTransport::InProcess,
         management_delay: Default::default(),
+        functions: None,
     };
     let app = local_dev::start("127.0.0.1:0", options).await.unwrap();
     let (addr, state) = (app.addr, app.state.clone());

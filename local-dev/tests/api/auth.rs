@@ -19,6 +19,14 @@ crate::both_backends!(
     a_successful_login_clears_the_failures,
 );
 
+// The core cases once more with the real function binaries behind local-dev (forwarding.rs).
+crate::forwarded_too!(
+    registering_returns_201_with_the_user_and_never_a_hash,
+    login_accepts_json_and_the_oauth2_password_form,
+    me_returns_the_signed_in_user,
+    missing_malformed_tampered_expired_and_unsigned_tokens_get_401,
+);
+
 async fn registering_returns_201_with_the_user_and_never_a_hash(backend: Backend) {
     let app = spawn_app(backend).await;
     let response = app.register("alice", "password123").await;

@@ -17,6 +17,9 @@ crate::both_backends!(
     the_same_retries_over_the_sdk_path,
 );
 
+// The core cases once more with the real function binaries behind local-dev (forwarding.rs).
+crate::forwarded_too!(retries_racing_over_rest_and_two_sockets_store_one_message_per_client_id,);
+
 /// The SDK path (`LOCAL_BROADCAST=sdk`): every delivery a signed `PostToConnection` to
 /// local-dev's `@connections`, as the Lambda functions post.
 const SDK: &[(&str, &str)] = &[("LOCAL_BROADCAST", "sdk")];

@@ -12,6 +12,8 @@ use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use shared::config::{Config, LocalSettings, Profile};
 
+use crate::function_host::FunctionHost;
+
 pub const JWT_SECRET: &str = "integration-tests-secret-0123456789abcdef";
 
 #[derive(Clone, Debug)]
@@ -76,6 +78,46 @@ macro_rules! both_backends {
             )*
         }
     };
+}
+
+/// `forwarded_too!(test_a, test_b)`: runs those `both_backends!` tests once more per backend
+/// in the forwarding mode (`LOCAL_FUNCTIONS`), with the real Lambda binaries behind local-dev
+/// under [`crate::function_host::FunctionHost`].
+#[macro_export]
+macro_rules! forwarded_too {
+    ($($name:ident),* $(,)?) => {
+        mod forwarded {
+            mod sqlite {
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $name() {
+                        $crate::helpers::forwarded(super::super::$name($crate::helpers::Backend::Sqlite)).await;
+                    }
+                )*
+            }
+            mod mysql {
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $name() {
+                        if let Some(backend) = $crate::helpers::Backend::mysql() {
+                            $crate::helpers::forwarded(super::super::$name(backend)).await;
+                        }
+                    }
+                )*
+            }
+        }
+    };
+}
+
+tokio::task_local! {
+    /// Set while a test runs in the forwarding mode ([`forwarded`]).
+    static FORWARDED: ();
+}
+
+/// Runs `test` with every app it spawns in the forwarding mode: local-dev in front of the real
+/// function binaries, each given the same settings local-dev gets.
+pub async fn forwarded<F: std::future::Future>(test: F) -> F::Output {
+    FORWARDED.scope((), test).await
 }
 
 /// A database made for one test and removed after it.
@@ -163,6 +205,9 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub state: shared::AppState,
     pub sockets: local_dev::shim::Sockets,
+    /// The Lambda functions behind local-dev in the forwarding mode (stopped before the
+    /// database goes).
+    pub functions: Option<FunctionHost>,
     _db: TestDatabase,
     _server: tokio::task::JoinHandle<()>,
 }
@@ -207,6 +252,13 @@ pub async fn spawn_app_on(db: TestDatabase, settings: &[(&str, &str)]) -> TestAp
     for (k, v) in settings {
         env.insert(k.to_string(), v.to_string());
     }
+    let mut functions = match FORWARDED.try_with(|_| ()) {
+        Ok(()) => Some(FunctionHost::bind().await),
+        Err(_) => None,
+    };
+    if let Some(host) = &functions {
+        env.insert("LOCAL_FUNCTIONS".into(), host.base.clone());
+    }
     let config = Config::from_source(&env, Profile::LocalDev)
         .await
         .expect("test configuration");
@@ -221,11 +273,26 @@ pub async fn spawn_app_on(db: TestDatabase, settings: &[(&str, &str)]) -> TestAp
         management_secret: MANAGEMENT_SECRET.to_string(),
         transport: local.transport,
         management_delay: local.management_delay,
+        functions: local
+            .functions
+            .as_deref()
+            .map(|base| local_dev::forward::Functions::new(base, local.function_timeout)),
     };
     let app = local_dev::start("127.0.0.1:0", options)
         .await
         .expect("local-dev starts");
     let (addr, state, sockets) = (app.addr, app.state.clone(), app.sockets.clone());
+    if let Some(host) = &mut functions {
+        // As the Lambda functions run in AWS, with local-dev as their management API.
+        let base = format!("http://{addr}");
+        env.insert("WEBSOCKET_API_ENDPOINT".into(), base);
+        env.insert("AWS_REGION".into(), "us-east-1".into());
+        env.insert("AWS_ACCESS_KEY_ID".into(), "local".into());
+        env.insert("AWS_SECRET_ACCESS_KEY".into(), MANAGEMENT_SECRET.into());
+        env.remove("LOCAL_FUNCTIONS");
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        host.start(&env);
+    }
     let server = tokio::spawn(async move {
         let _ = app.serve(std::future::pending()).await;
     });
@@ -238,6 +305,7 @@ pub async fn spawn_app_on(db: TestDatabase, settings: &[(&str, &str)]) -> TestAp
             .unwrap(),
         state,
         sockets,
+        functions,
         _db: db,
         _server: server,
     }

@@ -24,6 +24,9 @@ crate::both_backends!(
     edits_and_reactions_count_against_the_send_rate_limit,
 );
 
+// The core cases once more with the real function binaries behind local-dev (forwarding.rs).
+crate::forwarded_too!(changes_are_pushed_live_and_work_over_websocket_too,);
+
 async fn json_of(response: reqwest::Response) -> Value {
     assert!(
         response.status().is_success(),

@@ -1,6 +1,7 @@
 //! Integration tests: the real local-dev on an ephemeral port, real HTTP and WebSocket
 //! clients, against SQLite always and MySQL when `TEST_MYSQL_URL` is set.
 
+mod function_host;
 mod helpers;
 mod relay;
 
@@ -9,6 +10,7 @@ mod auth;
 mod authz;
 mod crowds;
 mod faults;
+mod forwarding;
 mod hardening;
 mod lifecycle;
 mod management;

@@ -17,6 +17,14 @@ crate::both_backends!(
     senders_over_the_rate_limit_get_429_with_retry_after,
 );
 
+// The core cases once more with the real function binaries behind local-dev (forwarding.rs).
+crate::forwarded_too!(
+    only_members_read_and_post,
+    emoji_and_4000_character_messages_round_trip,
+    a_repeated_client_id_stores_one_message_and_answers_it_twice,
+    pages_walk_backwards_and_forwards_without_gaps_or_repeats,
+);
+
 async fn ids(response: reqwest::Response) -> (Vec<i64>, bool) {
     assert_eq!(response.status(), StatusCode::OK);
     let page: Value = response.json().await.unwrap();

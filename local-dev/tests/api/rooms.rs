@@ -15,6 +15,13 @@ crate::both_backends!(
     rooms_need_a_token,
 );
 
+// The core cases once more with the real function binaries behind local-dev (forwarding.rs).
+crate::forwarded_too!(
+    creating_a_room_makes_the_creator_its_first_member,
+    rooms_are_listed_newest_activity_first_with_membership,
+    unknown_and_malformed_room_ids_are_404,
+);
+
 async fn creating_a_room_makes_the_creator_its_first_member(backend: Backend) {
     let app = spawn_app(backend).await;
     let alice = app.signed_in("alice").await;

@@ -20,6 +20,12 @@ crate::both_backends!(
     membership_changes_reach_every_open_client,
 );
 
+// The core cases once more with the real function binaries behind local-dev (forwarding.rs).
+crate::forwarded_too!(
+    fifty_sockets_connecting_at_once_each_get_every_message_exactly_once,
+    presence_is_app_wide_across_kinds_of_connection_and_tabs,
+);
+
 const QUIET: Duration = Duration::from_millis(400);
 
 async fn id_of(response: reqwest::Response) -> i64 {

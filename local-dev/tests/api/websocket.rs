@@ -29,6 +29,21 @@ crate::both_backends!(
     a_410_from_inside_connect_spares_the_connection_after_its_first_frame,
 );
 
+// The core cases once more with the real function binaries behind local-dev (forwarding.rs).
+crate::forwarded_too!(
+    refused_upgrades_carry_the_handlers_status,
+    sync_answers_history_then_presence,
+    sent_messages_reach_every_socket_in_the_room_including_the_senders,
+    ping_gets_pong_and_bad_frames_get_error_frames_without_closing,
+    two_tabs_of_one_user_are_one_presence,
+    messages_posted_over_rest_reach_the_sockets,
+    a_reconnect_with_sync_after_gets_exactly_the_missed_messages,
+    a_stale_connection_row_is_removed_on_the_next_broadcast,
+    frames_over_32_kib_close_the_socket_with_1009,
+    idle_sockets_and_old_sockets_are_closed_like_api_gateway_does,
+    leaving_a_room_closes_its_sockets_and_an_abrupt_drop_still_disconnects,
+);
+
 async fn a_client_close_is_answered_with_its_code_and_still_disconnects(backend: Backend) {
     let app = spawn_app(backend).await;
     let (_alice, _bob, _room, mut a_ws, b_ws) = app.alice_and_bob_with_sockets().await;

@@ -41,6 +41,13 @@ pub struct LocalSettings {
     /// Added to every `@connections` request (`LOCAL_MANAGEMENT_DELAY_MS`).
     pub management_delay: Duration,
     pub build_spa: SpaBuild,
+    /// Where the Lambda functions' `Invoke` API listens (`LOCAL_FUNCTIONS`, e.g. `cargo lambda
+    /// watch`'s `http://127.0.0.1:9000`): set, local-dev forwards every REST request and
+    /// WebSocket event to them instead of running the handlers itself.
+    pub functions: Option<String>,
+    /// How long a forwarded invocation may take (`LOCAL_FUNCTION_TIMEOUT_SECONDS`); `None`:
+    /// API Gateway's limits, 30 s for REST and 29 s for WebSocket.
+    pub function_timeout: Option<Duration>,
 }
 
 impl LocalSettings {
@@ -70,6 +77,30 @@ impl LocalSettings {
                 ));
             }
         };
+        let functions = match env.get("LOCAL_FUNCTIONS").map(|v| v.trim().to_string()) {
+            None => None,
+            Some(url) if url.is_empty() => None,
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                Some(url.trim_end_matches('/').to_string())
+            }
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "LOCAL_FUNCTIONS",
+                    format!(
+                        "'{other}' is not an http:// address (cargo lambda watch: http://127.0.0.1:9000)"
+                    ),
+                ));
+            }
+        };
+        let function_timeout = match env.get("LOCAL_FUNCTION_TIMEOUT_SECONDS") {
+            None => None,
+            Some(_) => Some(Duration::from_secs(parse(
+                env,
+                "LOCAL_FUNCTION_TIMEOUT_SECONDS",
+                30,
+                1..=900,
+            )?)),
+        };
         Ok(LocalSettings {
             host: env.get("HOST").unwrap_or_else(|| "127.0.0.1".into()),
             port: parse(env, "PORT", 8787, 0..=u16::MAX)?,
@@ -95,6 +126,8 @@ impl LocalSettings {
                 0..=10_000,
             )?),
             build_spa,
+            functions,
+            function_timeout,
         })
     }
 }
@@ -118,5 +151,24 @@ mod tests {
             err.to_string().contains("'yes' is neither auto nor off"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn local_functions_takes_an_http_address_and_its_timeout_a_number_of_seconds() {
+        let unset = LocalSettings::from_source(&[]).unwrap();
+        assert_eq!((unset.functions, unset.function_timeout), (None, None));
+        let set = LocalSettings::from_source(&[
+            ("LOCAL_FUNCTIONS", " http://127.0.0.1:9000/ "),
+            ("LOCAL_FUNCTION_TIMEOUT_SECONDS", "5"),
+        ])
+        .unwrap();
+        assert_eq!(set.functions.as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(set.function_timeout, Some(Duration::from_secs(5)));
+        let err = LocalSettings::from_source(&[("LOCAL_FUNCTIONS", "127.0.0.1:9000")]).unwrap_err();
+        assert_eq!(err.variable, "LOCAL_FUNCTIONS");
+        assert!(err.to_string().contains("not an http:// address"), "{err}");
+        let err =
+            LocalSettings::from_source(&[("LOCAL_FUNCTION_TIMEOUT_SECONDS", "0")]).unwrap_err();
+        assert_eq!(err.variable, "LOCAL_FUNCTION_TIMEOUT_SECONDS");
     }
 }
