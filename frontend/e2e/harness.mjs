@@ -63,7 +63,49 @@ export async function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts local-dev on a free port and a fresh SQLite file; resolves once /api/health is 200. */
+/**
+ * `E2E_LAMBDA=watch`: every local-dev the suites start runs in its forwarding mode in front of
+ * `cargo lambda watch` (the real function binaries, built by cargo-lambda from this checkout;
+ * `cargo-lambda` on the PATH or at `CARGO_LAMBDA`). The first start waits for those builds.
+ */
+const lambdaMode = process.env.E2E_LAMBDA === 'watch';
+/** The key local-dev's `@connections` checks, and the functions sign with, in that mode. */
+const MANAGEMENT_SECRET = 'e2e-management-secret';
+
+/** A started process and how to stop it (its whole process group: cargo and its children). */
+function startProcess(command, args, env, logs) {
+  const child = spawn(command, args, { cwd: repoDir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  child.stdout.on('data', logs);
+  child.stderr.on('data', logs);
+  const state = { exited: null };
+  child.on('exit', (code, signal) => {
+    state.exited = { code, signal };
+  });
+  return {
+    state,
+    async stop() {
+      if (state.exited) return;
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        return;
+      }
+      for (let i = 0; i < 50 && !state.exited; i += 1) await sleep(100);
+      if (!state.exited) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // gone meanwhile
+        }
+      }
+    },
+  };
+}
+
+/**
+ * Starts local-dev on a free port and a fresh SQLite file (with `E2E_LAMBDA=watch`, in front
+ * of `cargo lambda watch`); resolves once /api/health is 200.
+ */
 export async function startLocalDev(extraEnv = {}) {
   const bin = localDevBin();
   if (!existsSync(bin)) throw new Error(`local-dev binary not found at ${bin} (set LOCAL_DEV_BIN)`);
@@ -87,22 +129,47 @@ export async function startLocalDev(extraEnv = {}) {
     RUST_LOG: process.env.RUST_LOG || 'info',
     ...extraEnv,
   };
-  const child = spawn(bin, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let logs = '';
   const keep = (chunk) => {
     logs += chunk.toString();
     if (logs.length > 200_000) logs = logs.slice(-100_000);
   };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  let exited = null;
-  child.on('exit', (code, signal) => {
-    exited = { code, signal };
-  });
+  const processes = [];
+  if (lambdaMode) {
+    const invokePort = await freePort();
+    // The functions get the same settings, and post to this local-dev as their management API.
+    const functionsEnv = {
+      ...env,
+      WEBSOCKET_API_ENDPOINT: baseUrl,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: MANAGEMENT_SECRET,
+    };
+    const cargoLambda = process.env.CARGO_LAMBDA || 'cargo-lambda';
+    const watchArgs = ['lambda', 'watch', '--ignore-changes', '-A', '127.0.0.1', '-P', String(invokePort)];
+    processes.push(startProcess(cargoLambda, watchArgs, functionsEnv, keep));
+    Object.assign(env, {
+      LOCAL_FUNCTIONS: `http://127.0.0.1:${invokePort}`,
+      LOCAL_MANAGEMENT_SECRET: MANAGEMENT_SECRET,
+      // A function cargo is still building (or linking, on a loaded machine) answers late.
+      LOCAL_FUNCTION_TIMEOUT_SECONDS: '300',
+    });
+  }
+  const server = startProcess(bin, [], env, keep);
+  processes.push(server);
+  const stopAll = async () => {
+    for (const p of [...processes].reverse()) await p.stop();
+  };
 
-  const deadline = Date.now() + 30_000;
+  // In the forwarding mode the first health check waits for cargo lambda's first build.
+  const patience = lambdaMode ? 20 * 60_000 : 30_000;
+  const deadline = Date.now() + patience;
   for (;;) {
-    if (exited) throw new Error(`local-dev exited early (${JSON.stringify(exited)}):\n${logs}`);
+    const dead = processes.find((p) => p.state.exited);
+    if (dead) {
+      await stopAll();
+      throw new Error(`a process exited early (${JSON.stringify(dead.state.exited)}):\n${logs}`);
+    }
     try {
       const res = await fetch(`${baseUrl}/api/health`);
       if (res.status === 200) break;
@@ -110,8 +177,8 @@ export async function startLocalDev(extraEnv = {}) {
       // not listening yet
     }
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`local-dev did not become healthy in 30 s:\n${logs}`);
+      await stopAll();
+      throw new Error(`local-dev did not become healthy in ${patience / 1000} s:\n${logs}`);
     }
     await sleep(150);
   }
@@ -120,11 +187,7 @@ export async function startLocalDev(extraEnv = {}) {
     baseUrl,
     logs: () => logs,
     async stop() {
-      if (!exited) {
-        child.kill('SIGTERM');
-        for (let i = 0; i < 50 && !exited; i += 1) await sleep(100);
-        if (!exited) child.kill('SIGKILL');
-      }
+      await stopAll();
       rmSync(dir, { recursive: true, force: true });
     },
   };

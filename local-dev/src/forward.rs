@@ -129,7 +129,14 @@ impl Functions {
                 .json(event)
                 .send()
                 .await
-                .map_err(|e| Failure::Unreachable(format!("{url}: {e}")))?;
+                .map_err(|e| {
+                    let why = if e.is_connect() {
+                        "nothing listens there (is `cargo lambda watch` running?)".to_string()
+                    } else {
+                        e.to_string()
+                    };
+                    Failure::Unreachable(format!("{url}: {why}"))
+                })?;
             let function_error = response.headers().contains_key("x-amz-function-error");
             let status = response.status();
             let body = response
@@ -159,6 +166,80 @@ impl Functions {
         answer
     }
 }
+
+impl Functions {
+    /// Asks each REST function for `GET /api/health` once, so that `cargo lambda watch` builds
+    /// and starts it now rather than on the first click (a first build takes a minute or
+    /// more); logs when each answers. Every REST router serves the health route.
+    pub async fn warm_up(&self) {
+        if !self.wait_until_listening().await {
+            return;
+        }
+        let peer = SocketAddr::from(([127, 0, 0, 1], 0));
+        let warm = Functions::new(self.base(), Some(WARM_UP_PATIENCE));
+        for function in self.routes().http_functions() {
+            let headers = HeaderMap::new();
+            let event = http_event(&HttpRequest {
+                method: "GET",
+                path: "/api/health",
+                query: "",
+                headers: &headers,
+                body: &[],
+                peer,
+                route_key: "GET /api/health",
+                path_parameters: &BTreeMap::new(),
+            });
+            let started = Instant::now();
+            tracing::info!(
+                function,
+                "warming up: the first answer waits for cargo lambda to build the function"
+            );
+            if warm
+                .invoke(Api::Http, function, "GET /api/health", &event)
+                .await
+                .is_ok()
+            {
+                tracing::info!(function, after = ?started.elapsed(), "ready");
+            }
+        }
+    }
+}
+
+impl Functions {
+    /// Waits until something accepts connections at `LOCAL_FUNCTIONS` (`cargo lambda watch`
+    /// may start after local-dev), saying so once; `false` after [`WARM_UP_PATIENCE`].
+    async fn wait_until_listening(&self) -> bool {
+        let authority = self
+            .base()
+            .split_once("://")
+            .map_or(self.base(), |(_, rest)| rest)
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let started = Instant::now();
+        let mut said = false;
+        loop {
+            if tokio::net::TcpStream::connect(&authority).await.is_ok() {
+                return true;
+            }
+            if !said {
+                tracing::warn!(
+                    functions = self.base(),
+                    "nothing answers at LOCAL_FUNCTIONS yet: start `cargo lambda watch` (docs/deploy.md); waiting for it"
+                );
+                said = true;
+            }
+            if started.elapsed() > WARM_UP_PATIENCE {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+}
+
+/// How long a warm-up waits for a function that cargo is still building.
+const WARM_UP_PATIENCE: Duration = Duration::from_secs(15 * 60);
 
 /// Lambda's `Invoke` answer: the function's result, or `{errorType, errorMessage}` when the
 /// function failed (AWS marks that with `X-Amz-Function-Error` on a 200; cargo-lambda answers

@@ -93,9 +93,14 @@ async fn serve(config: Config) {
             .as_deref()
             .map(|base| local_dev::forward::Functions::new(base, settings.function_timeout)),
     };
+    let functions = options.functions.clone();
     let app = local_dev::start(&addr, options)
         .await
         .unwrap_or_else(|e| exit(&e));
+    if let Some(functions) = functions {
+        // Here, not in `start`: tests count every invocation.
+        tokio::spawn(async move { functions.warm_up().await });
+    }
     match &settings.functions {
         Some(functions) => tracing::info!(
             database = %database,

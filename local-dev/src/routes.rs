@@ -130,14 +130,13 @@ impl Routes {
         &self.websocket[route_key]
     }
 
-    /// Every function the table names, once each.
-    pub fn functions(&self) -> Vec<&str> {
+    /// The functions behind the HTTP API, once each.
+    pub fn http_functions(&self) -> Vec<&str> {
         let mut all: Vec<&str> = self
             .http
             .iter()
             .map(|r| r.function.as_str())
             .chain([self.http_default.as_str()])
-            .chain(self.websocket.values().map(String::as_str))
             .collect();
         all.sort_unstable();
         all.dedup();
@@ -205,18 +204,8 @@ mod tests {
     }
 
     #[test]
-    fn the_built_in_table_names_the_six_request_functions() {
-        assert_eq!(
-            table().functions(),
-            [
-                "auth",
-                "messages",
-                "rooms",
-                "ws-connect",
-                "ws-disconnect",
-                "ws-message"
-            ]
-        );
+    fn the_http_api_is_served_by_the_three_rest_functions() {
+        assert_eq!(table().http_functions(), ["auth", "messages", "rooms"]);
     }
 
     #[test]

@@ -13,13 +13,16 @@
 //! `rest` (login, room list, history page, post at concurrency 1 and 16), `history` (pages
 //! and search in a room of 1,000,000 messages), `lambda` (artifact sizes, cold init, first
 //! invocation), `memory` (RSS idle and with 1,000 and 10,000 idle sockets, and after they
-//! close). docs/performance.md explains each, with the figures of this machine.
+//! close), `forwarding` (what local-dev's forwarding mode adds per request, in front of
+//! `cargo lambda watch`; it needs `BENCH_CARGO_LAMBDA` and is left out of a run of every
+//! scenario without it). docs/performance.md explains each, with the figures of this machine.
 //!
 //! The report goes to `BENCH_OUT` (default: `bench-report/` in cargo's target tmp dir).
 
 mod client;
 mod delivery;
 mod fanout;
+mod forwarding;
 mod history;
 mod lambda;
 mod memory;
@@ -63,7 +66,15 @@ pub fn smoke() -> bool {
     std::env::var("BENCH_SMOKE").is_ok_and(|v| v == "1")
 }
 
-const SCENARIOS: &[&str] = &["delivery", "fanout", "rest", "history", "lambda", "memory"];
+const SCENARIOS: &[&str] = &[
+    "delivery",
+    "fanout",
+    "rest",
+    "history",
+    "lambda",
+    "memory",
+    "forwarding",
+];
 
 #[tokio::main]
 async fn main() {
@@ -97,6 +108,12 @@ async fn main() {
     }
     if run("memory") {
         memory::run(&mut report).await;
+    }
+    let named = asked.iter().any(|a| a == "forwarding");
+    if named || (asked.is_empty() && std::env::var("BENCH_CARGO_LAMBDA").is_ok()) {
+        forwarding::run(&mut report).await;
+    } else if asked.is_empty() {
+        report.note("Forwarding mode: not run (set BENCH_CARGO_LAMBDA to a cargo-lambda binary).");
     }
     report.write();
 }

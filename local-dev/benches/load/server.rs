@@ -9,6 +9,8 @@ pub const JWT_SECRET: &str = "load-bench-secret-0123456789abcdef0123";
 
 pub struct Server {
     child: tokio::process::Child,
+    /// `cargo lambda watch` in front of which local-dev forwards ([`Server::start_forwarded`]).
+    functions: Option<tokio::process::Child>,
     pub pid: u32,
     pub addr: std::net::SocketAddr,
     pub base: String,
@@ -33,6 +35,102 @@ impl Server {
     /// until it listens.
     pub async fn start(settings: &[(&str, &str)]) -> Server {
         let (database_url, cleanup) = crate::common::database().await;
+        Server::spawn(database_url, cleanup, "0", settings, None).await
+    }
+
+    /// Starts local-dev in its forwarding mode in front of `cargo lambda watch` (`cargo_lambda`,
+    /// the cargo-lambda binary; `--release` when `release`), which runs the real function
+    /// binaries of this checkout with the same settings. Waits until every REST function
+    /// answers (the first start waits for cargo lambda's builds).
+    pub async fn start_forwarded(cargo_lambda: &str, release: bool) -> Server {
+        let (database_url, cleanup) = crate::common::database().await;
+        let free_port = || {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        };
+        let (port, invoke_port) = (free_port(), free_port());
+        let secret = "bench-management-secret";
+        let mut watch = tokio::process::Command::new(cargo_lambda);
+        watch
+            .args([
+                "lambda",
+                "watch",
+                "--ignore-changes",
+                "-A",
+                "127.0.0.1",
+                "-P",
+            ])
+            .arg(invoke_port.to_string())
+            .args(release.then_some("--release"))
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .env("DATABASE_URL", &database_url)
+            .env("JWT_SECRET", JWT_SECRET)
+            .env("WEBSOCKET_API_ENDPOINT", format!("http://127.0.0.1:{port}"))
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "local")
+            .env("AWS_SECRET_ACCESS_KEY", secret)
+            .env("RUST_LOG", "warn")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            // Its own process group: stopping it stops the function processes it started.
+            .process_group(0)
+            .kill_on_drop(true);
+        for (k, v) in BENCH_SETTINGS {
+            watch.env(k, v);
+        }
+        let watch = watch.spawn().expect("cargo lambda watch starts");
+        let functions = format!("http://127.0.0.1:{invoke_port}");
+        let forwarding = [
+            ("LOCAL_FUNCTIONS", functions.as_str()),
+            ("LOCAL_MANAGEMENT_SECRET", secret),
+            ("LOCAL_FUNCTION_TIMEOUT_SECONDS", "900"),
+        ];
+        let server = Server::spawn(
+            database_url,
+            cleanup,
+            &port.to_string(),
+            &forwarding,
+            Some(watch),
+        )
+        .await;
+        let api = crate::client::Api::new(&server.base);
+        let ready = async {
+            for function_path in [
+                "/api/health",
+                "/api/auth/health-probe",
+                "/api/rooms/1/messages",
+            ] {
+                // Any answer means the function ran (health: rooms; 404: auth; 401: messages).
+                while api
+                    .http
+                    .get(api.url(function_path))
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+                    .unwrap_or(0)
+                    >= 500
+                {
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(20 * 60), ready)
+            .await
+            .expect("the functions answer within 20 minutes of cargo lambda's first build");
+        server
+    }
+
+    async fn spawn(
+        database_url: String,
+        cleanup: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>,
+        port: &str,
+        settings: &[(&str, &str)],
+        functions: Option<tokio::process::Child>,
+    ) -> Server {
         let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_local-dev"));
         command
             .env_clear()
@@ -40,7 +138,7 @@ impl Server {
             .env("DATABASE_URL", &database_url)
             .env("JWT_SECRET", JWT_SECRET)
             .env("HOST", "127.0.0.1")
-            .env("PORT", "0")
+            .env("PORT", port)
             .env("FRONTEND_DIST", "/nonexistent")
             .env("NO_COLOR", "1")
             .current_dir(std::env::temp_dir())
@@ -83,6 +181,7 @@ impl Server {
         });
         Server {
             child,
+            functions,
             pid,
             addr,
             base: format!("http://{addr}"),
@@ -122,6 +221,16 @@ impl Server {
 
     pub async fn stop(mut self) {
         let _ = self.child.kill().await;
+        if let Some(mut watch) = self.functions.take() {
+            if let Some(group) = watch.id() {
+                let _ = tokio::process::Command::new("kill")
+                    .args(["-TERM", &format!("-{group}")])
+                    .status()
+                    .await;
+            }
+            let _ = tokio::time::timeout(Duration::from_secs(5), watch.wait()).await;
+            let _ = watch.kill().await;
+        }
         if let Some(cleanup) = self.cleanup.take() {
             cleanup.await;
         }
