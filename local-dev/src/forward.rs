@@ -168,40 +168,70 @@ impl Functions {
 }
 
 impl Functions {
-    /// Asks each REST function for `GET /api/health` once, so that `cargo lambda watch` builds
-    /// and starts it now rather than on the first click (a first build takes a minute or
-    /// more); logs when each answers. Every REST router serves the health route.
-    pub async fn warm_up(&self) {
+    /// Invokes every function once with an event that changes nothing, so that `cargo lambda
+    /// watch` builds and starts each now rather than on the first click (a first build takes a
+    /// minute or more), and logs when each answers: `GET /api/health` for the REST functions
+    /// (every REST router serves it), and for the ws-* functions an event naming no connection
+    /// (a 400). Returns each function's answer.
+    pub async fn warm_up(&self) -> Vec<(String, Result<Value, Failure>)> {
         if !self.wait_until_listening().await {
-            return;
+            return Vec::new();
         }
-        let peer = SocketAddr::from(([127, 0, 0, 1], 0));
-        let warm = Functions::new(self.base(), Some(WARM_UP_PATIENCE));
-        for function in self.routes().http_functions() {
-            let headers = HeaderMap::new();
-            let event = http_event(&HttpRequest {
-                method: "GET",
-                path: "/api/health",
-                query: "",
-                headers: &headers,
-                body: &[],
-                peer,
-                route_key: "GET /api/health",
-                path_parameters: &BTreeMap::new(),
+        let headers = HeaderMap::new();
+        let health = http_event(&HttpRequest {
+            method: "GET",
+            path: "/api/health",
+            query: "",
+            headers: &headers,
+            body: &[],
+            peer: SocketAddr::from(([127, 0, 0, 1], 0)),
+            route_key: "GET /api/health",
+            path_parameters: &BTreeMap::new(),
+        });
+        let mut calls: Vec<(Api, &str, &str, Value)> = self
+            .routes()
+            .http_functions()
+            .into_iter()
+            .map(|function| (Api::Http, function, "GET /api/health", health.clone()))
+            .collect();
+        for (route_key, event_type) in [
+            ("$connect", "CONNECT"),
+            ("$default", "MESSAGE"),
+            ("$disconnect", "DISCONNECT"),
+        ] {
+            let event = json!({
+                "requestContext": {
+                    "routeKey": route_key,
+                    "eventType": event_type,
+                    "stage": "local",
+                    "apiId": "local",
+                    "requestId": "warm-up",
+                    "connectedAt": 0,
+                    "requestTimeEpoch": 0,
+                    "messageDirection": "IN",
+                    "identity": {"sourceIp": "127.0.0.1"},
+                },
+                "isBase64Encoded": false,
             });
+            let function = self.routes().websocket(route_key);
+            calls.push((Api::WebSocket, function, route_key, event));
+        }
+        let warm = Functions::new(self.base(), Some(WARM_UP_PATIENCE));
+        let mut answers = Vec::new();
+        for (api, function, route_key, event) in calls {
             let started = Instant::now();
             tracing::info!(
                 function,
                 "warming up: the first answer waits for cargo lambda to build the function"
             );
-            if warm
-                .invoke(Api::Http, function, "GET /api/health", &event)
-                .await
-                .is_ok()
-            {
-                tracing::info!(function, after = ?started.elapsed(), "ready");
+            let answer = warm.invoke(api, function, route_key, &event).await;
+            if answer.is_ok() {
+                let seconds = format!("{:.1}", started.elapsed().as_secs_f64());
+                tracing::info!(function, seconds, "ready");
             }
+            answers.push((function.to_string(), answer));
         }
+        answers
     }
 }
 

@@ -99,7 +99,9 @@ async fn serve(config: Config) {
         .unwrap_or_else(|e| exit(&e));
     if let Some(functions) = functions {
         // Here, not in `start`: tests count every invocation.
-        tokio::spawn(async move { functions.warm_up().await });
+        tokio::spawn(async move {
+            functions.warm_up().await;
+        });
     }
     match &settings.functions {
         Some(functions) => tracing::info!(

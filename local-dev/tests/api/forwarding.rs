@@ -15,6 +15,7 @@ crate::both_backends!(
     a_failing_function_is_a_502_and_a_silent_one_a_504,
     websocket_events_go_to_the_ws_functions_and_their_failures_get_api_gateways_answers,
     nothing_listening_at_local_functions_is_a_502_and_the_server_stays_up,
+    the_warm_up_starts_every_function_and_changes_nothing,
 );
 
 /// A concrete path for a route's template: `{id}` and friends become `1`, `{proxy+}` `me`.
@@ -180,4 +181,42 @@ async fn nothing_listening_at_local_functions_is_a_502_and_the_server_stays_up(b
     assert_eq!(WsClient::connect(&url).await.err(), Some(502));
     // The SPA and local-dev's own routes do not need the functions.
     assert_eq!(app.get("/metrics", None).await.status(), StatusCode::OK);
+}
+
+async fn the_warm_up_starts_every_function_and_changes_nothing(backend: Backend) {
+    forwarded(async move {
+        let app = spawn_app(backend).await;
+        let host = app.functions.as_ref().unwrap();
+        let local_dev::shim::Handlers::Forwarded(functions) = &app.sockets.handlers else {
+            panic!("the app forwards");
+        };
+        let answers = functions.warm_up().await;
+        let statuses: Vec<(String, i64)> = answers
+            .into_iter()
+            .map(|(function, answer)| {
+                let answer = answer.unwrap_or_else(|e| panic!("{function}: {e}"));
+                (function, answer["statusCode"].as_i64().unwrap())
+            })
+            .collect();
+        let expected = [
+            ("auth", 200),
+            ("messages", 200),
+            ("rooms", 200),
+            ("ws-connect", 400),
+            ("ws-message", 400),
+            ("ws-disconnect", 400),
+        ]
+        .map(|(f, s)| (f.to_string(), s));
+        assert_eq!(statuses, expected);
+        assert_eq!(host.invoked().len(), 6);
+        // Nothing was written: no user, no connection.
+        let alice = app.signed_in("alice").await;
+        assert_eq!(alice.id, 1);
+        let connections: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM connections")
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(connections, 0);
+    })
+    .await;
 }
