@@ -95,6 +95,12 @@ impl Functions {
         }
     }
 
+    /// The functions `LOCAL_FUNCTIONS` names, if it is set.
+    pub fn from_settings(settings: &shared::config::LocalSettings) -> Option<Functions> {
+        let base = settings.functions.as_deref()?;
+        Some(Functions::new(base, settings.function_timeout))
+    }
+
     pub fn base(&self) -> &str {
         &self.inner.base
     }
@@ -335,23 +341,27 @@ pub async fn rest(
     {
         Ok(answer) => http_response(&answer).unwrap_or_else(|why| {
             tracing::warn!(function, %why, "the function's answer is not an HTTP API response");
-            bad_gateway(function)
+            failure_response(function, &Failure::Errored(why))
         }),
-        Err(Failure::TimedOut) => error_response(
+        Err(failure) => failure_response(function, &failure),
+    }
+}
+
+/// API Gateway's answer to an integration that failed: 504 when it said nothing in time,
+/// 502 otherwise (in docs/api.md's error body, naming the function).
+pub fn failure_response(function: &str, failure: &Failure) -> Response {
+    match failure {
+        Failure::TimedOut => error_response(
             StatusCode::GATEWAY_TIMEOUT,
             "gateway_timeout",
             &format!("the {function} function did not answer in time"),
         ),
-        Err(_) => bad_gateway(function),
+        Failure::Unreachable(_) | Failure::Errored(_) => error_response(
+            StatusCode::BAD_GATEWAY,
+            "bad_gateway",
+            &format!("the {function} function failed (local-dev's log says why)"),
+        ),
     }
-}
-
-fn bad_gateway(function: &str) -> Response {
-    error_response(
-        StatusCode::BAD_GATEWAY,
-        "bad_gateway",
-        &format!("the {function} function failed (local-dev's log says why)"),
-    )
 }
 
 /// What [`http_event`] needs of a request.

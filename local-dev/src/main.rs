@@ -62,7 +62,7 @@ async fn serve(config: Config) {
         );
     }
     let database = config.database_url_redacted();
-    let frontend_dist = settings.frontend_dist.unwrap_or_else(default_dist);
+    let frontend_dist = settings.frontend_dist.clone().unwrap_or_else(default_dist);
     let addr = format!("{}:{}", settings.host, settings.port);
     if settings.build_spa == SpaBuild::Auto {
         // A taken port is said now, not after a build that can take half a minute.
@@ -76,6 +76,7 @@ async fn serve(config: Config) {
             tracing::warn!(error = %panicked, "building the SPA failed; serving the API anyway");
         }
     }
+    let functions = local_dev::forward::Functions::from_settings(&settings);
     let options = local_dev::Options {
         config,
         frontend_dist,
@@ -85,15 +86,12 @@ async fn serve(config: Config) {
         },
         management_secret: settings
             .management_secret
+            .clone()
             .unwrap_or_else(local_dev::Options::random_management_secret),
         transport: settings.transport,
         management_delay: settings.management_delay,
-        functions: settings
-            .functions
-            .as_deref()
-            .map(|base| local_dev::forward::Functions::new(base, settings.function_timeout)),
+        functions: functions.clone(),
     };
-    let functions = options.functions.clone();
     let app = local_dev::start(&addr, options)
         .await
         .unwrap_or_else(|e| exit(&e));

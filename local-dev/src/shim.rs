@@ -30,7 +30,7 @@ use shared::{AppState, realtime};
 use tokio::sync::{Notify, mpsc};
 
 use crate::Limits;
-use crate::forward::{self, Api, Failure, Functions};
+use crate::forward::{self, Api, Functions};
 use crate::gateway::{error_response, refused, request_time};
 
 /// API Gateway's frame limit: a bigger frame closes the socket with 1009.
@@ -279,7 +279,7 @@ impl Sockets {
                             .unwrap_or_default()
                             .to_string(),
                     ),
-                    Err(failure) => return Err(integration_failed(function, &failure)),
+                    Err(failure) => return Err(forward::failure_response(function, &failure)),
                 }
             }
         };
@@ -323,21 +323,6 @@ impl Sockets {
                     .await;
             }
         }
-    }
-}
-
-fn integration_failed(function: &str, failure: &Failure) -> Response {
-    match failure {
-        Failure::TimedOut => error_response(
-            StatusCode::GATEWAY_TIMEOUT,
-            "gateway_timeout",
-            &format!("the {function} function did not answer in time"),
-        ),
-        _ => error_response(
-            StatusCode::BAD_GATEWAY,
-            "bad_gateway",
-            &format!("the {function} function failed (local-dev's log says why)"),
-        ),
     }
 }
 

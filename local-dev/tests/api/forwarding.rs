@@ -179,6 +179,16 @@ async fn nothing_listening_at_local_functions_is_a_502_and_the_server_stays_up(b
     }
     let url = format!("ws://{}/ws?token=x", app.addr);
     assert_eq!(WsClient::connect(&url).await.err(), Some(502));
+    // Over API Gateway's 10 MB, refused before any function is asked.
+    let huge = app
+        .http
+        .post(app.url("/api/rooms/1/messages"))
+        .header("content-type", "application/json")
+        .body(vec![b' '; 11 * 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_error(huge, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
     // The SPA and local-dev's own routes do not need the functions.
     assert_eq!(app.get("/metrics", None).await.status(), StatusCode::OK);
 }

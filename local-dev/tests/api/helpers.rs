@@ -273,10 +273,7 @@ pub async fn spawn_app_on(db: TestDatabase, settings: &[(&str, &str)]) -> TestAp
         management_secret: MANAGEMENT_SECRET.to_string(),
         transport: local.transport,
         management_delay: local.management_delay,
-        functions: local
-            .functions
-            .as_deref()
-            .map(|base| local_dev::forward::Functions::new(base, local.function_timeout)),
+        functions: local_dev::forward::Functions::from_settings(&local),
     };
     let app = local_dev::start("127.0.0.1:0", options)
         .await
