@@ -99,21 +99,18 @@ impl Server {
         .await;
         let api = crate::client::Api::new(&server.base);
         let ready = async {
+            // Any answer below 500 means the function ran (health: rooms; 404: auth; 401:
+            // messages); a 5xx or no answer yet (cargo lambda still building) means wait.
             for function_path in [
                 "/api/health",
                 "/api/auth/health-probe",
                 "/api/rooms/1/messages",
             ] {
-                // Any answer means the function ran (health: rooms; 404: auth; 401: messages).
-                while api
-                    .http
-                    .get(api.url(function_path))
-                    .send()
-                    .await
-                    .map(|r| r.status().as_u16())
-                    .unwrap_or(0)
-                    >= 500
-                {
+                loop {
+                    let answer = api.http.get(api.url(function_path)).send().await;
+                    if answer.is_ok_and(|r| r.status().as_u16() < 500) {
+                        break;
+                    }
                     tokio::time::sleep(Duration::from_millis(500)).await;
                 }
             }
@@ -222,17 +219,30 @@ impl Server {
     pub async fn stop(mut self) {
         let _ = self.child.kill().await;
         if let Some(mut watch) = self.functions.take() {
-            if let Some(group) = watch.id() {
-                let _ = tokio::process::Command::new("kill")
-                    .args(["-TERM", &format!("-{group}")])
-                    .status()
-                    .await;
-            }
+            stop_group(&watch);
             let _ = tokio::time::timeout(Duration::from_secs(5), watch.wait()).await;
-            let _ = watch.kill().await;
         }
         if let Some(cleanup) = self.cleanup.take() {
             cleanup.await;
+        }
+    }
+}
+
+/// Ends `cargo lambda watch` and everything it started (cargo, the function processes): its
+/// process group. Killing cargo-lambda alone would leave them running.
+fn stop_group(watch: &tokio::process::Child) {
+    if let Some(group) = watch.id() {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &format!("-{group}")])
+            .status();
+    }
+}
+
+impl Drop for Server {
+    /// A scenario that panics still ends the functions it started.
+    fn drop(&mut self) {
+        if let Some(watch) = &self.functions {
+            stop_group(watch);
         }
     }
 }
