@@ -40,8 +40,8 @@ impl Server {
 
     /// Starts local-dev in its forwarding mode in front of `cargo lambda watch` (`cargo_lambda`,
     /// the cargo-lambda binary; `--release` when `release`), which runs the real function
-    /// binaries of this checkout with the same settings. Waits until every REST function
-    /// answers (the first start waits for cargo lambda's builds).
+    /// binaries of this checkout with the same settings. Waits until every function answers
+    /// (the first start waits for cargo lambda's builds).
     pub async fn start_forwarded(cargo_lambda: &str, release: bool) -> Server {
         let (database_url, cleanup) = crate::common::database().await;
         let free_port = || {
@@ -72,15 +72,22 @@ impl Server {
             .env("AWS_REGION", "us-east-1")
             .env("AWS_ACCESS_KEY_ID", "local")
             .env("AWS_SECRET_ACCESS_KEY", secret)
-            .env("RUST_LOG", "warn")
+            .env(
+                "RUST_LOG",
+                std::env::var("BENCH_SERVER_LOG").unwrap_or("warn".into()),
+            )
             .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
             // Its own process group: stopping it stops the function processes it started.
             .process_group(0)
             .kill_on_drop(true);
         for (k, v) in BENCH_SETTINGS {
             watch.env(k, v);
+        }
+        // The functions' logs (and cargo's) only with `BENCH_SERVER_LOG`.
+        if std::env::var("BENCH_SERVER_LOG").is_err() {
+            watch
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null());
         }
         let watch = watch.spawn().expect("cargo lambda watch starts");
         let functions = format!("http://127.0.0.1:{invoke_port}");
@@ -97,27 +104,13 @@ impl Server {
             Some(watch),
         )
         .await;
-        let api = crate::client::Api::new(&server.base);
-        let ready = async {
-            // Any answer below 500 means the function ran (health: rooms; 404: auth; 401:
-            // messages); a 5xx or no answer yet (cargo lambda still building) means wait.
-            for function_path in [
-                "/api/health",
-                "/api/auth/health-probe",
-                "/api/rooms/1/messages",
-            ] {
-                loop {
-                    let answer = api.http.get(api.url(function_path)).send().await;
-                    if answer.is_ok_and(|r| r.status().as_u16() < 500) {
-                        break;
-                    }
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                }
+        // Every function once, as local-dev's own warm-up does: waits out cargo lambda's builds.
+        let warm = local_dev::forward::Functions::new(&functions, None);
+        for (function, answer) in warm.warm_up().await {
+            if let Err(failure) = answer {
+                panic!("{function} did not start under cargo lambda watch: {failure}");
             }
-        };
-        tokio::time::timeout(Duration::from_secs(20 * 60), ready)
-            .await
-            .expect("the functions answer within 20 minutes of cargo lambda's first build");
+        }
         server
     }
 

@@ -28,6 +28,9 @@ crate::both_backends!(
     spa_and_api_responses_carry_security_headers,
 );
 
+// Tickets cross two functions (auth issues, ws-connect takes): once more through them.
+crate::forwarded_too!(a_ws_ticket_opens_one_socket_once_and_then_never_again);
+
 const PASSWORD: &str = "correct horse battery";
 
 /// A client whose requests come from `address` (any 127.x.y.z reaches the server on Linux).
