@@ -221,12 +221,36 @@ impl Server {
     }
 }
 
-/// Ends `cargo lambda watch` and everything it started (cargo, the function processes): its
-/// process group. Killing cargo-lambda alone would leave them running.
+/// Ends `cargo lambda watch` and everything it started (cargo, the function processes): the
+/// processes of its process group, found in `/proc` and killed by pid. (Killing cargo-lambda
+/// alone would leave them running. Not `kill -KILL -<pgid>`: on this machine, procps-ng
+/// 4.0.2's kill took that as every process there is, MariaDB included.)
 fn stop_group(watch: &tokio::process::Child) {
-    if let Some(group) = watch.id() {
+    let Some(group) = watch.id() else {
+        return;
+    };
+    let members: Vec<String> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let pid = entry.file_name().to_str()?.parse::<u32>().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            // Fields after the command name (which may hold spaces): state, ppid, pgrp, …
+            let pgrp: u32 = stat
+                .rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .nth(2)?
+                .parse()
+                .ok()?;
+            (pgrp == group && pid > 1).then(|| pid.to_string())
+        })
+        .collect();
+    if !members.is_empty() {
         let _ = std::process::Command::new("kill")
-            .args(["-KILL", &format!("-{group}")])
+            .arg("-KILL")
+            .args(&members)
             .status();
     }
 }
